@@ -37,6 +37,15 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 SAN_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests-san/%,$(UNIT_SRCS))
 UNIT_HELPERS := $(wildcard tests/unit/helpers/*.c)
 
+# Quiet by default, as libbpf-bootstrap does; `make V=1` shows the commands.
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
 .PHONY: all clean deps test unit unit-san e2e demo bench lab-up lab-down
 .DELETE_ON_ERROR:
 
@@ -47,32 +56,40 @@ $(BUILD) $(BUILD)/obj $(BUILD)/san $(BUILD)/tests $(BUILD)/tests-san:
 
 # ---- kernel side -------------------------------------------------------------
 $(BUILD)/vmlinux.h: | $(BUILD)
-	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
+	$(call msg,BTF,$@)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h bpf/*.h) $(BUILD)/vmlinux.h
-	$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(ARCH) \
 		-Iinclude -I$(BUILD) -c $< -o $@.tmp
-	$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
+	$(Q)$(BPFTOOL) gen object $@ $@.tmp && rm -f $@.tmp
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
-	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
 # ---- userspace ---------------------------------------------------------------
 $(BUILD)/obj/%.o: user/%.c $(wildcard user/*.h include/*.h) $(SKELS) | $(BUILD)/obj
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/san/%.o: user/%.c $(wildcard user/*.h include/*.h) $(SKELS) | $(BUILD)/san
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -c $< -o $@
 
 $(BUILD)/npwatch: $(BUILD)/obj/main.o $(LIB_OBJS)
-	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 # ---- tests -------------------------------------------------------------------
 $(BUILD)/tests/%: tests/unit/%.c $(UNIT_HELPERS) $(LIB_OBJS) $(wildcard tests/unit/*.h) | $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(UNIT_HELPERS) $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit $< $(UNIT_HELPERS) $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
 
 $(BUILD)/tests-san/%: tests/unit/%.c $(UNIT_HELPERS) $(SAN_OBJS) $(wildcard tests/unit/*.h) | $(BUILD)/tests-san
-	$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(UNIT_HELPERS) $(SAN_OBJS) $(LDLIBS) -lcmocka -o $@
+	$(call msg,TEST-SAN,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -Itests/unit $< $(UNIT_HELPERS) $(SAN_OBJS) $(LDLIBS) -lcmocka -o $@
 
 deps:
 	@scripts/install-deps.sh
