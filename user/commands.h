@@ -10,5 +10,6 @@
 enum { NP_EXIT_OK = 0, NP_EXIT_FAILURE = 1, NP_EXIT_USAGE = 2 };
 
 int np_cmd_check(int argc, char **argv);
+int np_cmd_run(int argc, char **argv);
 
 #endif

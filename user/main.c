@@ -11,6 +11,7 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
+	{ "run", np_cmd_run, "the daemon: observe this node's flows with eBPF and judge them" },
 	{ "check", np_cmd_check, "judge flows against NetworkPolicy manifests, offline" },
 };
 
