@@ -29,6 +29,7 @@
 #include "modelwatch.h"
 #include "observer.h"
 #include "tcptrack.h"
+#include "udpreply.h"
 #include "verdict.h"
 
 #define TICK_MS 200
@@ -37,6 +38,7 @@
 /* A dropped SYN is retried for about two minutes before the socket closes. */
 #define TCP_REMEMBER_MS (5 * 60 * 1000)
 #define FOLD_KEYS_MAX 65536
+#define UDP_REPLY_SLOTS_LOG2 16
 
 struct run_options {
 	struct np_path_list files;
@@ -56,6 +58,7 @@ struct run_stats {
 	uint64_t judged;
 	uint64_t written;
 	uint64_t other_node; /* flows another node reports */
+	uint64_t udp_replies; /* sends that answer a datagram: no flow of their own */
 };
 
 struct daemon {
@@ -64,6 +67,7 @@ struct daemon {
 	struct np_observer *observer;
 	struct np_identity *identity;
 	struct np_tcp_tracker *tcp;
+	struct np_udp_replies *udp_replies;
 	struct np_flowlog *log;
 	uint64_t reload_due_ms; /* 0: none */
 	bool stopping;
@@ -318,9 +322,16 @@ static int on_observation(const struct np_observation *obs, void *ctx)
 		 * already reported. */
 		if (obs->connected_socket)
 			break;
+		np_udp_replies_note(d->udp_replies, obs, now_ms());
+		judge_and_log(d, obs, NP_OUTCOME_UNKNOWN, np_observation_occurrences(obs));
+		break;
+	case NP_HOOK_UDP_SENDMSG:
+		if (np_udp_replies_is_reply(d->udp_replies, obs, now_ms())) {
+			d->stats.udp_replies += np_observation_occurrences(obs);
+			break;
+		}
 		/* fall through */
 	case NP_HOOK_UDP_CONNECT:
-	case NP_HOOK_UDP_SENDMSG:
 		judge_and_log(d, obs, NP_OUTCOME_UNKNOWN, np_observation_occurrences(obs));
 		break;
 	}
@@ -468,10 +479,12 @@ static void report_totals(const struct daemon *d)
 		memset(&counters, 0, sizeof(counters));
 	fprintf(stderr,
 		"npwatch run: stopped: %" PRIu64 " observations, %" PRIu64 " flows judged here, "
-		"%" PRIu64 " reported by other nodes, %" PRIu64 " lines written; lost: %" PRIu64
+		"%" PRIu64 " reported by other nodes, %" PRIu64 " UDP replies, %" PRIu64
+		" lines written; lost: %" PRIu64
 		" (ring buffer full), %" PRIu64 " (socket map full), %" PRIu64
 		" (dedup map full), %" PRIu64 " (undecodable), %" PRIu64 " (connect tracker full)\n",
-		d->stats.observations, d->stats.judged, d->stats.other_node, d->stats.written,
+		d->stats.observations, d->stats.judged, d->stats.other_node, d->stats.udp_replies,
+		d->stats.written,
 		counters.ringbuf_lost, counters.socket_map_fail, counters.dedup_map_fail,
 		counters.decode_errors, np_tcp_tracker_refused(d->tcp));
 }
@@ -508,10 +521,14 @@ static int start(struct daemon *d, char *err, size_t len)
 	if (np_cgroup2_mount_find("/proc/mounts", cgroup_root, sizeof(cgroup_root), err, len) != 0)
 		return NP_EXIT_FAILURE;
 	d->identity = np_identity_new(d->opts.node, cgroup_root, err, len);
+	if (!d->identity)
+		return NP_EXIT_FAILURE;
 	d->tcp = np_tcp_tracker_new(TCP_TRACK_MAX, d->opts.outcome_wait_ms, TCP_REMEMBER_MS);
-	if (!d->identity || !d->tcp) {
-		if (!d->identity)
-			return NP_EXIT_FAILURE;
+	/* Replies come within a dedup window of the datagram they answer, whose
+	 * event may itself be folded into the window before. */
+	d->udp_replies = np_udp_replies_new(UDP_REPLY_SLOTS_LOG2,
+					    2 * (uint64_t)d->opts.dedup_window_s * 1000 + 30000);
+	if (!d->tcp || !d->udp_replies) {
 		snprintf(err, len, "out of memory");
 		return NP_EXIT_FAILURE;
 	}
@@ -523,6 +540,7 @@ static void teardown(struct daemon *d)
 {
 	np_flowlog_close(d->log);
 	np_tcp_tracker_free(d->tcp);
+	np_udp_replies_free(d->udp_replies);
 	np_identity_free(d->identity);
 	np_observer_close(d->observer);
 	np_model_watch_close(d->models);
