@@ -48,6 +48,8 @@ endif
 
 .PHONY: all clean deps test unit unit-san e2e demo bench lab-up lab-down
 .DELETE_ON_ERROR:
+# Objects are linked into several programs; keep them between runs.
+.SECONDARY: $(LIB_OBJS) $(SAN_OBJS) $(BUILD)/obj/main.o $(BPF_OBJS) $(SKELS) $(BUILD)/vmlinux.h
 
 all: $(BUILD)/npwatch
 

@@ -10,7 +10,7 @@ packages=(
 	# tests
 	libcmocka-dev jq libxml2-utils
 	# the lab: namespaces, veth, bridge, NAT and real clients and servers
-	iproute2 nftables iptables socat curl bind9-dnsutils dnsmasq-base python3 procps
+	iproute2 nftables iptables socat curl bind9-dnsutils inotify-tools dnsmasq-base python3 procps
 )
 
 missing=()
