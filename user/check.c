@@ -283,6 +283,31 @@ static json_t *answer_probe(struct check_context *ctx, const struct probe *probe
 
 /* ---- expectations --------------------------------------------------------------- */
 
+/* Why, in the words of the explanation: per direction, per backend for a
+ * Service. */
+static void print_reasons(FILE *out, json_t *answer, const char *indent)
+{
+	json_t *backends = json_object_get(answer, "backends");
+	json_t *explanation = json_object_get(answer, "explanation");
+	size_t i;
+	json_t *backend;
+
+	json_array_foreach(backends, i, backend) {
+		fprintf(out, "%sbackend %s: %s\n", indent,
+			json_string_value(json_object_get(backend, "backend")),
+			json_string_value(json_object_get(backend, "verdict")));
+		print_reasons(out, backend, "    ");
+	}
+	if (!explanation)
+		return;
+	fprintf(out, "%segress  %s: %s\n", indent,
+		json_string_value(json_object_get(json_object_get(explanation, "egress"), "endpoint")),
+		json_string_value(json_object_get(json_object_get(explanation, "egress"), "reason")));
+	fprintf(out, "%singress %s: %s\n", indent,
+		json_string_value(json_object_get(json_object_get(explanation, "ingress"), "endpoint")),
+		json_string_value(json_object_get(json_object_get(explanation, "ingress"), "reason")));
+}
+
 static void check_expectation(struct check_context *ctx, const struct probe *probe,
 			      json_t *answer, size_t line)
 {
@@ -298,6 +323,7 @@ static void check_expectation(struct check_context *ctx, const struct probe *pro
 	fprintf(ctx->report, "FAIL line %zu: %s -> %s %u/%s: expected %s, got %s\n", line,
 		probe->from, probe->to, probe->port, np_proto_name(probe->proto), probe->expect,
 		verdict ? verdict : json_string_value(json_object_get(answer, "error")));
+	print_reasons(ctx->report, answer, "  ");
 }
 
 /* ---- probe sources ---------------------------------------------------------------- */
@@ -341,10 +367,13 @@ static void emit(struct check_context *ctx, json_t *answer, FILE *text)
 		json_dumpf(answer, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		fputc('\n', stdout);
 	} else if (json_object_get(answer, "error")) {
-		fprintf(text, "%s -> %s: error: %s\n",
-			json_string_value(json_object_get(answer, "from")),
-			json_string_value(json_object_get(answer, "to")),
-			json_string_value(json_object_get(answer, "error")));
+		const char *from = json_string_value(json_object_get(answer, "from"));
+		const char *to = json_string_value(json_object_get(answer, "to"));
+
+		/* A line that is not a probe has no ends to name. */
+		if (from && to)
+			fprintf(text, "%s -> %s: ", from, to);
+		fprintf(text, "error: %s\n", json_string_value(json_object_get(answer, "error")));
 	}
 	fflush(stdout);
 }

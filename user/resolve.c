@@ -85,11 +85,11 @@ const struct np_service_port *np_service_port_for(const struct np_service *svc, 
 	return NULL;
 }
 
+/* No name and "" are the same: the EndpointSlice controller writes name ""
+ * for the port of a Service whose port has no name. */
 static bool same_name(const char *a, const char *b)
 {
-	if (!a || !b)
-		return !a && !b;
-	return strcmp(a, b) == 0;
+	return strcmp(a ? a : "", b ? b : "") == 0;
 }
 
 static bool slice_belongs_to(const struct np_endpoint_slice *slice, const struct np_service *svc)
@@ -133,6 +133,28 @@ static void add_backend(struct np_backend *out, size_t max, size_t *count,
 	(*count)++;
 }
 
+/* A dual-stack Service has a slice per family, each naming the same pods:
+ * a pod is one backend, whichever slice lists it first. */
+static bool listed_before(const struct np_model *model, const struct np_service *svc,
+			  const struct np_service_port *sp, size_t slice_index, size_t endpoint_index,
+			  const char *pod_name)
+{
+	if (!pod_name)
+		return false;
+	for (size_t i = 0; i <= slice_index; i++) {
+		const struct np_endpoint_slice *slice = &model->slices[i];
+		size_t end = i == slice_index ? endpoint_index : slice->n_endpoints;
+
+		if (!slice_belongs_to(slice, svc) || !slice_port_for(slice, sp))
+			continue;
+		for (size_t e = 0; e < end; e++)
+			if (slice->endpoints[e].ready && slice->endpoints[e].n_addresses > 0 &&
+			    same_name(slice->endpoints[e].pod_name, pod_name))
+				return true;
+	}
+	return false;
+}
+
 static size_t backends_from_slices(const struct np_model *model, const struct np_service *svc,
 				   const struct np_service_port *sp, struct np_backend *out,
 				   size_t max, bool *found_slice)
@@ -152,7 +174,8 @@ static size_t backends_from_slices(const struct np_model *model, const struct np
 		for (size_t e = 0; e < slice->n_endpoints; e++) {
 			const struct np_slice_endpoint *ep = &slice->endpoints[e];
 
-			if (ep->ready && ep->n_addresses > 0)
+			if (ep->ready && ep->n_addresses > 0 &&
+			    !listed_before(model, svc, sp, i, e, ep->pod_name))
 				add_backend(out, max, &count,
 					    slice_endpoint(model, slice->namespace_name, ep), port->port);
 		}
