@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# demo — npwatch's main job on the built-in lab, no cluster needed.
+#
+# A staged zero-trust rollout in two steps, with real traffic between the
+# lab's pods and the real daemon watching:
+#   1. stage the guide's baseline alone (deny-all, allow-dns-egress,
+#      deny-cross-namespace): npwatch shows what it would break;
+#   2. stage it with the shop's allow policies: only the traffic meant to be
+#      blocked (staging probing production) is left.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "$0")/.." && pwd)
+NPWATCH=$REPO/build/npwatch
+LAB=$REPO/scripts/lab.sh
+OUT=$REPO/build/demo
+DAEMON_PID=
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "demo: needs root (it builds network namespaces and loads BPF programs)" >&2
+	exit 1
+fi
+
+cleanup() {
+	[ -z "$DAEMON_PID" ] || kill -INT "$DAEMON_PID" 2>/dev/null || true
+	"$LAB" down >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+say() { printf '\n\033[1m%s\033[0m\n' "$*"; }
+
+# One line per violation, as it comes; repeats folded by the daemon come
+# back as one line with their count.
+pretty() {
+	jq --unbuffered -r '
+		def name_of: if .kind == "pod" then "\(.namespace)/\(.pod)" elif .kind == "node" then "node \(.node // .ip)" else .ip end;
+		def at(dir; what): if .[dir] == "deny" then ["\(what) by \(.explanation[dir].policies | join(", "))"] else [] end;
+		"\(.src | name_of) -> \(.dst | name_of)" as $flow
+		| if .folded then "  " + " " * 16 + "... and \(.count) more of \($flow) \(.protocol)/\(.port)"
+		  else "  \(.verdict | . + " " * (15 - length)) \(.protocol)/\(.port)  \($flow)"
+		       + (if .dst.service then " (via service \(.dst.service))" else "" end)
+		       + "\n  " + " " * 16 + "blocked: " + ((at("egress"; "egress") + at("ingress"; "ingress")) | join("; "))
+		  end'
+}
+
+# The shop at work, with a visitor from staging.
+traffic() {
+	local i
+	for i in 1 2 3; do
+		"$LAB" exec frontend dig +short +tries=1 +time=1 @10.96.0.10 backend.production.svc.cluster.local >/dev/null
+		"$LAB" exec frontend curl -s -o /dev/null --connect-timeout 1 http://10.96.0.30:8080/
+		"$LAB" exec backend dig +short +tries=1 +time=1 @10.96.0.10 db.production.svc.cluster.local >/dev/null
+		"$LAB" exec backend socat -u /dev/null TCP:10.96.0.40:5432,connect-timeout=1
+		curl -s -o /dev/null --connect-timeout 1 http://10.77.0.11:8080/ # the ingress controller, from the node
+	done
+	"$LAB" exec backend dig +tcp +short +tries=1 +time=1 @10.96.0.10 db.production.svc.cluster.local >/dev/null
+	"$LAB" exec loadgen dig +short +tries=1 +time=1 @10.96.0.10 frontend.production.svc.cluster.local >/dev/null
+	"$LAB" exec loadgen curl -s -o /dev/null --connect-timeout 1 http://10.96.0.20/ || true
+	"$LAB" exec loadgen curl -s -o /dev/null --connect-timeout 1 http://10.77.0.12:8080/ || true
+}
+
+# observe NAME STAGED...: runs the daemon with these staged, makes the
+# traffic, stops it; the lines land in $OUT/NAME.jsonl.
+observe() {
+	local name=$1 staged=() path
+	shift
+	for path in "$@"; do staged+=(--staged "$path"); done
+	: >"$OUT/$name.jsonl"
+	: >"$OUT/$name.log"
+	"$NPWATCH" run --node lab-node -f "$("$LAB" manifests-dir)" "${staged[@]}" \
+		>"$OUT/$name.jsonl" 2>"$OUT/$name.log" &
+	DAEMON_PID=$!
+	until grep -q "npwatch run: watching" "$OUT/$name.log"; do
+		kill -0 "$DAEMON_PID" 2>/dev/null || { cat "$OUT/$name.log" >&2; exit 1; }
+		inotifywait -qq -t 1 -e modify "$OUT/$name.log" || true
+	done
+	tail -n +1 -f --pid="$DAEMON_PID" "$OUT/$name.jsonl" | pretty &
+	local printer=$!
+	traffic
+	kill -INT "$DAEMON_PID"
+	wait "$DAEMON_PID" || true
+	DAEMON_PID=
+	wait "$printer" || true
+}
+
+summary() { # FILE
+	local n
+	n=$(jq -s 'map(select(.verdict == "would-deny")) | length' "$1")
+	if [ "$n" -eq 0 ]; then
+		echo "  no would-be-blocked flows"
+		return
+	fi
+	jq -s -r '
+		def name_of: if .kind == "pod" then "\(.namespace)/\(.pod | sub("-[a-z0-9]{8,10}-[a-z0-9]{5}$"; ""))" elif .kind == "node" then "node" else .ip end;
+		map(select(.verdict == "would-deny"))
+		| group_by([(.src | name_of), (.dst | name_of), .port, .protocol])
+		| map("  \(map(.count) | add | tostring | " " * (4 - length) + .)x  \(.[0].src | name_of) -> \(.[0].dst | name_of) \(.[0].port)/\(.[0].protocol)")
+		| .[]' "$1"
+}
+
+mkdir -p "$OUT"
+say "Bringing up the lab: production (frontend, backend, db), kube-system (DNS), staging (loadgen)"
+"$LAB" up | sed 's/^/  /'
+
+say "Step 1: stage the guide's baseline alone (policies/guide/) and watch the shop work"
+observe step1 "$REPO/policies/guide"
+say "Would be blocked by the baseline alone (flows, grouped by workload):"
+summary "$OUT/step1.jsonl"
+
+say "Step 2: stage the baseline with the shop's allow policies (policies/example/)"
+observe step2 "$REPO/policies/guide" "$REPO/policies/example"
+say "Would be blocked now (flows, grouped by workload):"
+summary "$OUT/step2.jsonl"
+
+say "The JSON lines are in $OUT/step1.jsonl and $OUT/step2.jsonl"
