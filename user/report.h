@@ -1,0 +1,135 @@
+/* report — observation-window reports: what the daemon saw, by workload.
+ *
+ * The daemon aggregates every judged flow by workload pair (source and
+ * destination workload, destination port and protocol, verdict) and writes
+ * snapshots; `npwatch report`, `suggest` and `diff` read and merge them.
+ * This header is the in-memory form both sides share; snapshot.c writes and
+ * reads it as gzip-compressed JSON (format "npwatch-report", version 1):
+ *
+ *   {"format": "npwatch-report", "version": 1,
+ *    "node": "lab-node", "start": RFC3339, "end": RFC3339,
+ *    "coverage": {"observations": N, "ringbuf_lost": N, "socket_map_lost": N,
+ *                 "dedup_map_lost": N, "undecodable": N, "tracker_lost": N,
+ *                 "aggregate_overflow": N},
+ *    "policies": [{"namespace", "name", "staged", "file",
+ *                  "rules": [{"direction": "ingress"|"egress", "index": 0,
+ *                             "admits_pods": N (-1: any address),
+ *                             "admits_ports": N (-1: every port)}]}],
+ *    "flows": [{"src": END, "dst": END, "service": "ns/name"|null,
+ *               "port": 8080, "protocol": "TCP", "verdict": "would-deny",
+ *               "denied_by": ["ns/name", ...],
+ *               "rules_used": [{"policy": "ns/name", "staged": false,
+ *                               "direction": "ingress", "rule": 0}],
+ *               "count": N, "first_seen": RFC3339, "last_seen": RFC3339,
+ *               "sample_src_pods": ["ns/pod", ...], "sample_dst_pods": [...],
+ *               "sample_processes": ["curl", ...]}]}
+ *   END = {"kind": "pod"|"node"|"world", "namespace": "production",
+ *          "workload": "Deployment/frontend" | "Pod/name" | "node NAME" | IP,
+ *          "ip": "192.0.2.7" (world and node ends)}
+ *
+ * A flow key is (src workload, dst workload, port, protocol, verdict).
+ */
+#ifndef NPWATCH_REPORT_H
+#define NPWATCH_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#define NP_REPORT_FORMAT "npwatch-report"
+#define NP_REPORT_VERSION 1
+#define NP_REPORT_SAMPLES 3
+
+/* What was lost while observing, so that "nothing would be blocked" can be
+ * trusted or not. Summed when snapshots merge. */
+struct np_coverage {
+	uint64_t observations;
+	uint64_t ringbuf_lost;
+	uint64_t socket_map_lost;
+	uint64_t dedup_map_lost;
+	uint64_t undecodable;
+	uint64_t tracker_lost;
+	uint64_t aggregate_overflow; /* flows not aggregated: the key limit was reached */
+};
+
+uint64_t np_coverage_lost(const struct np_coverage *coverage);
+
+enum np_report_end_kind { NP_REPORT_POD, NP_REPORT_NODE, NP_REPORT_WORLD };
+
+struct np_report_end {
+	enum np_report_end_kind kind;
+	char *namespace_name; /* pods only */
+	char *workload;       /* "Deployment/frontend", "Pod/x", "node n1", "192.0.2.7" */
+	char *ip;             /* world and node ends; NULL for pods */
+};
+
+struct np_rule_use {
+	char *policy; /* "ns/name" */
+	bool staged;
+	bool ingress;
+	int rule;
+};
+
+struct np_report_flow {
+	struct np_report_end src, dst;
+	char *service; /* "ns/name" or NULL */
+	uint16_t port;
+	char *protocol; /* "TCP", "UDP", "SCTP" */
+	char *verdict;  /* as in verdict.h */
+	char **denied_by; /* policies that isolate a denying end: "ns/name" */
+	size_t n_denied_by;
+	struct np_rule_use *rules_used;
+	size_t n_rules_used;
+	uint64_t count;
+	time_t first_seen, last_seen;
+	char *sample_src_pods[NP_REPORT_SAMPLES];
+	char *sample_dst_pods[NP_REPORT_SAMPLES];
+	char *sample_processes[NP_REPORT_SAMPLES];
+};
+
+struct np_report_rule {
+	bool ingress;
+	int index;
+	long admits_pods;  /* -1: any address */
+	long admits_ports; /* -1: every port */
+};
+
+struct np_report_policy {
+	char *namespace_name;
+	char *name;
+	bool staged;
+	char *file;
+	struct np_report_rule *rules;
+	size_t n_rules;
+};
+
+/* One node's contribution to a (merged) report. */
+struct np_report_node {
+	char *name;
+	time_t start, end;
+	struct np_coverage coverage;
+};
+
+struct np_report {
+	struct np_report_node *nodes; /* one per node, windows merged */
+	size_t n_nodes;
+	time_t start, end;
+	struct np_coverage coverage; /* summed */
+	struct np_report_policy *policies; /* union, by namespace/name/staged */
+	size_t n_policies;
+	struct np_report_flow *flows; /* merged by key */
+	size_t n_flows;
+};
+
+void np_report_init(struct np_report *report);
+void np_report_free(struct np_report *report);
+
+/* Merges one snapshot file into report: counts summed, first/last seen
+ * kept, samples united (up to NP_REPORT_SAMPLES), coverage summed per node.
+ * Returns 0, or -1 with a message naming the file and what is wrong (not
+ * gzip, truncated, not JSON, wrong format or version, a bad field); report
+ * is then unchanged. */
+int np_report_merge_file(struct np_report *report, const char *path, char *err, size_t len);
+
+#endif
