@@ -370,6 +370,10 @@ static void emit(struct check_context *ctx, json_t *answer, FILE *text)
 		const char *from = json_string_value(json_object_get(answer, "from"));
 		const char *to = json_string_value(json_object_get(answer, "to"));
 
+		json_t *line = json_object_get(answer, "line");
+
+		if (line)
+			fprintf(text, "line %" JSON_INTEGER_FORMAT ": ", json_integer_value(line));
 		/* A line that is not a probe has no ends to name. */
 		if (from && to)
 			fprintf(text, "%s -> %s: ", from, to);
@@ -390,7 +394,7 @@ static void run_probe_line(struct check_context *ctx, const char *line, size_t l
 		json_decref(answer);
 		answer = json_object();
 		json_object_set_new(answer, "line", json_integer((json_int_t)line_no));
-		snprintf(err, sizeof(err), "line %zu: not a JSON object: %s", line_no,
+		snprintf(err, sizeof(err), "not a JSON object: %s",
 			 jerr.text[0] ? jerr.text : "expected {...}");
 		ctx->tally.bad_probes++;
 		emit(ctx, error_answer(answer, err), text);

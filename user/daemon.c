@@ -172,6 +172,10 @@ static int parse_options(int argc, char **argv, struct run_options *opts)
 					  argv[optind]);
 	if (opts->files.count == 0)
 		return np_cli_usage_error("run", "no cluster model: give at least one -f PATH");
+	for (size_t i = 0; i < opts->files.count; i++)
+		if (strcmp(opts->files.paths[i], "-") == 0)
+			return np_cli_usage_error("run", "-f -: the daemon reloads its model from files, "
+						  "and standard input cannot be read twice; save it to a file");
 	return NP_EXIT_OK;
 }
 

@@ -47,8 +47,8 @@ void np_identity_name(struct np_identity *identity, const struct np_model *model
 /* Each flow is reported by its source's node when the source is a pod,
  * otherwise by its destination's node when that is a pod, otherwise where
  * it starts. This node sees the local end, so: an outbound flow from a pod,
- * an inbound one from anything but a pod, or an outbound one between
- * non-pods. */
+ * an inbound one from anything but a pod to a pod (a Service's backends
+ * count as its pods), or an outbound one between non-pods. */
 bool np_identity_reports_here(const struct np_observation *obs, const struct np_named_flow *flow);
 
 #endif

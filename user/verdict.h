@@ -37,7 +37,8 @@ struct np_judgement {
 	struct np_verdict with_staged; /* valid when has_staged */
 	bool has_staged;
 	/* The evaluation that explains the verdict: the staged one for
-	 * would-deny, the in-force one otherwise. */
+	 * would-deny, the in-force one otherwise. It points into this struct:
+	 * do not copy a judgement, pass it by pointer. */
 	const struct np_verdict *deciding;
 };
 
