@@ -233,8 +233,8 @@ report "bad probe lines: an error answer each, the run goes on, exit 2"
 check_shop --probes "$E2E_TMP/bad.jsonl" -o text
 want_rc 2
 want_first_line "$FRONTEND -> $BACKEND 8080/TCP: ALLOW"
-want_out "error: line 2: not a JSON object"
-want_out "error: line 3: not a JSON object"
+want_out "line 2: error: not a JSON object"
+want_out "line 3: error: not a JSON object"
 want_out "$FRONTEND -> $BACKEND: error: \"port\" must be a number from 1 to 65535"
 want_out "production/ghost -> $BACKEND: error: production/ghost: no pod or service ghost"
 want_out "$LOADGEN -> $DB 5432/TCP: DENY"
