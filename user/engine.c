@@ -8,50 +8,10 @@
  */
 #include "engine.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-/* ---- bounded text ------------------------------------------------------------ */
-
-/* Appends to a fixed buffer; text that does not fit is cut and ends in "...". */
-struct text {
-	char *buf;
-	size_t len;
-	size_t used;
-};
-
-static void text_init(struct text *t, char *buf, size_t len)
-{
-	t->buf = buf;
-	t->len = len;
-	t->used = 0;
-	if (len > 0)
-		buf[0] = '\0';
-}
-
-__attribute__((format(printf, 2, 3)))
-static void text_add(struct text *t, const char *fmt, ...)
-{
-	size_t room = t->len - t->used;
-	va_list ap;
-	int n;
-
-	if (room <= 1)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(t->buf + t->used, room, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < room) {
-		t->used += (size_t)n;
-		return;
-	}
-	t->used = t->len - 1;
-	if (t->len > 4)
-		memcpy(t->buf + t->len - 4, "...", 3);
-}
+#include "textbuf.h"
 
 /* ---- selectors ----------------------------------------------------------------- */
 
@@ -90,20 +50,20 @@ bool np_selector_matches(const struct np_selector *sel, const struct np_labels *
 	return true;
 }
 
-static void add_values(struct text *t, const struct np_requirement *req, const char *op)
+static void add_values(struct np_text *t, const struct np_requirement *req, const char *op)
 {
-	text_add(t, "%s %s (", req->key, op);
+	np_text_add(t, "%s %s (", req->key, op);
 	for (size_t i = 0; i < req->n_values; i++)
-		text_add(t, "%s%s", i ? ", " : "", req->values[i]);
-	text_add(t, ")");
+		np_text_add(t, "%s%s", i ? ", " : "", req->values[i]);
+	np_text_add(t, ")");
 }
 
-static void add_requirement(struct text *t, const struct np_requirement *req)
+static void add_requirement(struct np_text *t, const struct np_requirement *req)
 {
 	switch (req->op) {
 	case NP_OP_IN:
 		if (req->from_match_labels && req->n_values == 1)
-			text_add(t, "%s=%s", req->key, req->values[0]);
+			np_text_add(t, "%s=%s", req->key, req->values[0]);
 		else
 			add_values(t, req, "In");
 		break;
@@ -111,38 +71,38 @@ static void add_requirement(struct text *t, const struct np_requirement *req)
 		add_values(t, req, "NotIn");
 		break;
 	case NP_OP_EXISTS:
-		text_add(t, "%s", req->key);
+		np_text_add(t, "%s", req->key);
 		break;
 	case NP_OP_DOES_NOT_EXIST:
-		text_add(t, "!%s", req->key);
+		np_text_add(t, "!%s", req->key);
 		break;
 	}
 }
 
-static void add_selector(struct text *t, const struct np_selector *sel)
+static void add_selector(struct np_text *t, const struct np_selector *sel)
 {
 	if (sel->n_reqs == 0) {
-		text_add(t, "{}");
+		np_text_add(t, "{}");
 		return;
 	}
 	for (size_t i = 0; i < sel->n_reqs; i++) {
-		text_add(t, "%s", i ? ", " : "");
+		np_text_add(t, "%s", i ? ", " : "");
 		add_requirement(t, &sel->reqs[i]);
 	}
 }
 
 void np_selector_format(const struct np_selector *sel, char *buf, size_t len)
 {
-	struct text t;
+	struct np_text t;
 
-	text_init(&t, buf, len);
+	np_text_init(&t, buf, len);
 	add_selector(&t, sel);
 }
 
 /* What the labels say about the keys of the requirements that fail, once per
  * key: "app=api, no tier label". Labels the selector does not mention would
  * only bury the one that matters. */
-static void add_failing_labels(struct text *t, const struct np_selector *sel,
+static void add_failing_labels(struct np_text *t, const struct np_selector *sel,
 			       const struct np_labels *labels)
 {
 	bool first = true;
@@ -161,9 +121,9 @@ static void add_failing_labels(struct text *t, const struct np_selector *sel,
 			continue;
 		value = np_labels_get(labels, req->key);
 		if (value)
-			text_add(t, "%s%s=%s", first ? "" : ", ", req->key, value);
+			np_text_add(t, "%s%s=%s", first ? "" : ", ", req->key, value);
 		else
-			text_add(t, "%sno %s label", first ? "" : ", ", req->key);
+			np_text_add(t, "%sno %s label", first ? "" : ", ", req->key);
 		first = false;
 	}
 }
@@ -192,30 +152,30 @@ static bool is_same_pod(const struct np_flow *flow)
 	       flow->src.pod == flow->dst.pod;
 }
 
-static void add_endpoint(struct text *t, const struct np_endpoint *end)
+static void add_endpoint(struct np_text *t, const struct np_endpoint *end)
 {
 	char ip[NP_IP_STRLEN] = "";
 
 	if (end->ip.family)
 		np_ip_format(&end->ip, ip, sizeof(ip));
 	if (end->kind == NP_END_POD && end->pod) {
-		text_add(t, "%s/%s", end->pod->namespace_name, end->pod->name);
+		np_text_add(t, "%s/%s", end->pod->namespace_name, end->pod->name);
 	} else if (end->kind == NP_END_NODE && end->node) {
-		text_add(t, "node %s", end->node->name);
+		np_text_add(t, "node %s", end->node->name);
 		if (*ip)
-			text_add(t, " (%s)", ip);
+			np_text_add(t, " (%s)", ip);
 	} else if (end->kind == NP_END_NODE) {
-		text_add(t, "node %s", *ip ? ip : "of unknown address");
+		np_text_add(t, "node %s", *ip ? ip : "of unknown address");
 	} else {
-		text_add(t, "%s", *ip ? ip : "unknown address");
+		np_text_add(t, "%s", *ip ? ip : "unknown address");
 	}
 }
 
 void np_endpoint_format(const struct np_endpoint *end, char *buf, size_t len)
 {
-	struct text t;
+	struct np_text t;
 
-	text_init(&t, buf, len);
+	np_text_init(&t, buf, len);
 	add_endpoint(&t, end);
 }
 
@@ -401,7 +361,7 @@ static void try_rules(const struct np_model *model, const struct np_flow *flow,
 
 /* ---- putting a miss into words ------------------------------------------------------ */
 
-static void add_port_rule(struct text *t, const struct np_port_rule *rule,
+static void add_port_rule(struct np_text *t, const struct np_port_rule *rule,
 			  const struct np_endpoint *dst)
 {
 	const char *proto = np_proto_name(rule->proto);
@@ -409,33 +369,33 @@ static void add_port_rule(struct text *t, const struct np_port_rule *rule,
 
 	switch (rule->kind) {
 	case NP_PORT_ANY:
-		text_add(t, "any/%s", proto);
+		np_text_add(t, "any/%s", proto);
 		break;
 	case NP_PORT_NUMBER:
 		if (rule->end_port)
-			text_add(t, "%u-%u/%s", rule->port, rule->end_port, proto);
+			np_text_add(t, "%u-%u/%s", rule->port, rule->end_port, proto);
 		else
-			text_add(t, "%u/%s", rule->port, proto);
+			np_text_add(t, "%u/%s", rule->port, proto);
 		break;
 	case NP_PORT_NAME:
 		named = resolve_named_port(rule->name, rule->proto, dst);
 		if (named)
-			text_add(t, "%s(=%u)/%s", rule->name, named, proto);
+			np_text_add(t, "%s(=%u)/%s", rule->name, named, proto);
 		else
-			text_add(t, "%s(unresolved)/%s", rule->name, proto);
+			np_text_add(t, "%s(unresolved)/%s", rule->name, proto);
 		break;
 	}
 }
 
-static void describe_port_miss(struct text *t, const struct np_rule *rule,
+static void describe_port_miss(struct np_text *t, const struct np_rule *rule,
 			       const struct np_flow *flow)
 {
-	text_add(t, "port %u/%s not in ports [", flow->port, np_proto_name(flow->proto));
+	np_text_add(t, "port %u/%s not in ports [", flow->port, np_proto_name(flow->proto));
 	for (size_t i = 0; i < rule->n_ports; i++) {
-		text_add(t, "%s", i ? ", " : "");
+		np_text_add(t, "%s", i ? ", " : "");
 		add_port_rule(t, &rule->ports[i], &flow->dst);
 	}
-	text_add(t, "]");
+	np_text_add(t, "]");
 }
 
 /* How close a peer that did not match came, to pick the one worth
@@ -478,7 +438,7 @@ static size_t closest_peer(const struct np_model *model, const struct np_policy 
 	return best;
 }
 
-static void describe_ipblock_miss(struct text *t, const struct np_ipblock *block,
+static void describe_ipblock_miss(struct np_text *t, const struct np_ipblock *block,
 				  const struct np_endpoint *end)
 {
 	char cidr[NP_IP_STRLEN + 4], ip[NP_IP_STRLEN];
@@ -486,57 +446,57 @@ static void describe_ipblock_miss(struct text *t, const struct np_ipblock *block
 
 	np_cidr_format(&block->cidr, cidr, sizeof(cidr));
 	if (!end->ip.family) {
-		text_add(t, "ipBlock %s: ", cidr);
+		np_text_add(t, "ipBlock %s: ", cidr);
 		add_endpoint(t, end);
-		text_add(t, " has no known address");
+		np_text_add(t, " has no known address");
 		return;
 	}
 	np_ip_format(&end->ip, ip, sizeof(ip));
 	except = excepted_by(block, &end->ip);
 	if (!np_cidr_contains(&block->cidr, &end->ip) || !except) {
-		text_add(t, "ipBlock %s does not contain %s", cidr, ip);
+		np_text_add(t, "ipBlock %s does not contain %s", cidr, ip);
 		return;
 	}
-	text_add(t, "ipBlock %s except ", cidr);
-	text_add(t, "%s excludes %s", np_cidr_format(except, cidr, sizeof(cidr)), ip);
+	np_text_add(t, "ipBlock %s except ", cidr);
+	np_text_add(t, "%s excludes %s", np_cidr_format(except, cidr, sizeof(cidr)), ip);
 }
 
-static void describe_namespace_miss(struct text *t, const struct np_model *model,
+static void describe_namespace_miss(struct np_text *t, const struct np_model *model,
 				    const struct np_peer *peer, const struct np_pod *pod)
 {
-	text_add(t, "namespaceSelector ");
+	np_text_add(t, "namespaceSelector ");
 	add_selector(t, &peer->namespace_selector);
-	text_add(t, ": namespace %s has ", pod->namespace_name);
+	np_text_add(t, ": namespace %s has ", pod->namespace_name);
 	add_failing_labels(t, &peer->namespace_selector, namespace_labels(model, pod));
 }
 
-static void describe_pod_miss(struct text *t, const struct np_peer *peer,
+static void describe_pod_miss(struct np_text *t, const struct np_peer *peer,
 			      const struct np_pod *pod)
 {
-	text_add(t, "podSelector ");
+	np_text_add(t, "podSelector ");
 	add_selector(t, &peer->pod_selector);
 	if (first_failing_key_present(&peer->pod_selector, &pod->labels))
-		text_add(t, " does not match pod labels ");
+		np_text_add(t, " does not match pod labels ");
 	else
-		text_add(t, " does not match: pod has ");
+		np_text_add(t, " does not match: pod has ");
 	add_failing_labels(t, &peer->pod_selector, &pod->labels);
 }
 
-static void describe_selector_peer(struct text *t, const struct np_peer *peer)
+static void describe_selector_peer(struct np_text *t, const struct np_peer *peer)
 {
 	if (peer->kind != NP_PEER_PODS) {
-		text_add(t, "namespaceSelector ");
+		np_text_add(t, "namespaceSelector ");
 		add_selector(t, &peer->namespace_selector);
 	}
 	if (peer->kind == NP_PEER_NS_AND_PODS)
-		text_add(t, " with ");
+		np_text_add(t, " with ");
 	if (peer->kind != NP_PEER_NAMESPACES) {
-		text_add(t, "podSelector ");
+		np_text_add(t, "podSelector ");
 		add_selector(t, &peer->pod_selector);
 	}
 }
 
-static void describe_selector_miss(struct text *t, const struct np_model *model,
+static void describe_selector_miss(struct np_text *t, const struct np_model *model,
 				   const struct np_policy *policy, const struct np_peer *peer,
 				   const struct np_endpoint *end)
 {
@@ -546,34 +506,34 @@ static void describe_selector_miss(struct text *t, const struct np_model *model,
 	if (!is_policy_pod(end)) {
 		describe_selector_peer(t, peer);
 		if (end->kind == NP_END_POD && end->pod)
-			text_add(t, " never matches host-network pod ");
+			np_text_add(t, " never matches host-network pod ");
 		else
-			text_add(t, " matches pods only, not ");
+			np_text_add(t, " matches pods only, not ");
 		add_endpoint(t, end);
 		return;
 	}
 	ns_ok = namespace_half_matches(model, policy, peer, pod);
 	pod_ok = pod_half_matches(peer, pod);
 	if (peer->kind == NP_PEER_PODS && !ns_ok) {
-		text_add(t, "podSelector ");
+		np_text_add(t, "podSelector ");
 		add_selector(t, &peer->pod_selector);
-		text_add(t, " only selects pods of namespace %s; %s/%s is in %s",
+		np_text_add(t, " only selects pods of namespace %s; %s/%s is in %s",
 			 policy->namespace_name, pod->namespace_name, pod->name,
 			 pod->namespace_name);
 	} else if (peer->kind == NP_PEER_NAMESPACES || !ns_ok) {
 		describe_namespace_miss(t, model, peer, pod);
 		if (!pod_ok) {
-			text_add(t, "; ");
+			np_text_add(t, "; ");
 			describe_pod_miss(t, peer, pod);
 		}
 	} else {
 		describe_pod_miss(t, peer, pod);
 		if (peer->kind == NP_PEER_NS_AND_PODS)
-			text_add(t, " (its namespace %s matches)", pod->namespace_name);
+			np_text_add(t, " (its namespace %s matches)", pod->namespace_name);
 	}
 }
 
-static void describe_peer_miss(struct text *t, const struct np_model *model,
+static void describe_peer_miss(struct np_text *t, const struct np_model *model,
 			       const struct np_flow *flow, enum np_direction dir,
 			       struct np_rule_ref *nearest)
 {
@@ -584,7 +544,7 @@ static void describe_peer_miss(struct text *t, const struct np_model *model,
 	const struct np_peer *peer = &rule->peers[index];
 
 	nearest->peer = (int)index;
-	text_add(t, "%s[%zu] ", dir == NP_DIR_INGRESS ? "from" : "to", index);
+	np_text_add(t, "%s[%zu] ", dir == NP_DIR_INGRESS ? "from" : "to", index);
 	if (peer->kind == NP_PEER_IPBLOCK)
 		describe_ipblock_miss(t, &peer->ipblock, other);
 	else
@@ -594,10 +554,10 @@ static void describe_peer_miss(struct text *t, const struct np_model *model,
 static void describe_miss(const struct np_model *model, const struct np_flow *flow,
 			  enum np_direction dir, struct np_direction_verdict *v)
 {
-	struct text t;
+	struct np_text t;
 	size_t n_rules;
 
-	text_init(&t, v->miss_reason, sizeof(v->miss_reason));
+	np_text_init(&t, v->miss_reason, sizeof(v->miss_reason));
 	if (v->miss == NP_MISS_PORT)
 		describe_port_miss(&t, &rules_of(v->nearest.policy, dir, &n_rules)[v->nearest.rule],
 				   flow);

@@ -8,47 +8,9 @@
  */
 #include "explain.h"
 
-#include <stdarg.h>
 #include <string.h>
 
-/* Appends to a fixed buffer; text that does not fit is cut and ends in "...". */
-struct text {
-	char *buf;
-	size_t len;
-	size_t used;
-};
-
-static void text_init(struct text *t, char *buf, size_t len)
-{
-	t->buf = buf;
-	t->len = len;
-	t->used = 0;
-	if (len > 0)
-		buf[0] = '\0';
-}
-
-__attribute__((format(printf, 2, 3)))
-static void text_add(struct text *t, const char *fmt, ...)
-{
-	size_t room = t->len - t->used;
-	va_list ap;
-	int n;
-
-	if (room <= 1)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(t->buf + t->used, room, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n < room) {
-		t->used += (size_t)n;
-		return;
-	}
-	t->used = t->len - 1;
-	if (t->len > 4)
-		memcpy(t->buf + t->len - 4, "...", 3);
-}
+#include "textbuf.h"
 
 /* Long enough for any endpoint, rule or policy name the API allows. */
 #define NAME_LEN 512
@@ -77,33 +39,33 @@ static const char *direction_name(enum np_direction dir)
 	return dir == NP_DIR_EGRESS ? "egress" : "ingress";
 }
 
-static void add_endpoint(struct text *t, const struct np_endpoint *end)
+static void add_endpoint(struct np_text *t, const struct np_endpoint *end)
 {
 	char name[NAME_LEN];
 
 	np_endpoint_format(end, name, sizeof(name));
-	text_add(t, "%s", name);
+	np_text_add(t, "%s", name);
 }
 
 /* Text names staged policies as such: in a what-if evaluation the reader
  * must tell the policies about to be applied from those in force. */
-static void add_policy_list(struct text *t, const struct np_direction_verdict *v)
+static void add_policy_list(struct np_text *t, const struct np_direction_verdict *v)
 {
 	size_t shown = v->n_isolating < NP_EXPLAIN_MAX ? v->n_isolating : NP_EXPLAIN_MAX;
 
 	for (size_t i = 0; i < shown; i++) {
 		const struct np_policy *policy = v->isolating[i];
 
-		text_add(t, "%s%s/%s%s", i ? ", " : "", policy->namespace_name, policy->name,
+		np_text_add(t, "%s%s/%s%s", i ? ", " : "", policy->namespace_name, policy->name,
 			 policy->staged ? " (staged)" : "");
 	}
 	if (v->n_isolating > shown)
-		text_add(t, " and %zu more", v->n_isolating - shown);
+		np_text_add(t, " and %zu more", v->n_isolating - shown);
 }
 
-static void add_rule(struct text *t, const struct np_rule_ref *ref, enum np_direction dir)
+static void add_rule(struct np_text *t, const struct np_rule_ref *ref, enum np_direction dir)
 {
-	text_add(t, "%s/%s spec.%s[%d]", ref->policy->namespace_name, ref->policy->name,
+	np_text_add(t, "%s/%s spec.%s[%d]", ref->policy->namespace_name, ref->policy->name,
 		 direction_name(dir), ref->rule);
 }
 
@@ -112,64 +74,64 @@ static const char *peer_list_name(enum np_direction dir)
 	return dir == NP_DIR_INGRESS ? "from" : "to";
 }
 
-static void add_allowed_by(struct text *t, const struct np_direction_verdict *v,
+static void add_allowed_by(struct np_text *t, const struct np_direction_verdict *v,
 			   enum np_direction dir)
 {
 	const struct np_rule_ref *ref = &v->allowed_by;
 
-	text_add(t, "allowed by ");
+	np_text_add(t, "allowed by ");
 	add_rule(t, ref, dir);
 	if (ref->peer >= 0 && ref->port >= 0)
-		text_add(t, " (%s[%d], ports[%d])", peer_list_name(dir), ref->peer, ref->port);
+		np_text_add(t, " (%s[%d], ports[%d])", peer_list_name(dir), ref->peer, ref->port);
 	else if (ref->peer >= 0)
-		text_add(t, " (%s[%d])", peer_list_name(dir), ref->peer);
+		np_text_add(t, " (%s[%d])", peer_list_name(dir), ref->peer);
 	else if (ref->port >= 0)
-		text_add(t, " (ports[%d])", ref->port);
+		np_text_add(t, " (ports[%d])", ref->port);
 }
 
-static void add_nearest(struct text *t, const struct np_flow *flow,
+static void add_nearest(struct np_text *t, const struct np_flow *flow,
 			const struct np_direction_verdict *v, enum np_direction dir)
 {
 	const struct np_rule_ref *ref = &v->nearest;
 
-	text_add(t, "; nearest: ");
+	np_text_add(t, "; nearest: ");
 	add_rule(t, ref, dir);
 	if (v->miss == NP_MISS_PEER)
-		text_add(t, ": port %u/%s matched, ", flow->port, np_proto_name(flow->proto));
+		np_text_add(t, ": port %u/%s matched, ", flow->port, np_proto_name(flow->proto));
 	else if (ref->peer >= 0)
-		text_add(t, ": %s[%d] matched, ", peer_list_name(dir), ref->peer);
+		np_text_add(t, ": %s[%d] matched, ", peer_list_name(dir), ref->peer);
 	else
-		text_add(t, ": any %s matched, ", dir == NP_DIR_INGRESS ? "source" : "destination");
-	text_add(t, "%s", v->miss_reason);
+		np_text_add(t, ": any %s matched, ", dir == NP_DIR_INGRESS ? "source" : "destination");
+	np_text_add(t, "%s", v->miss_reason);
 }
 
 /* Why a direction is allowed without any rule being consulted. */
-static void add_unisolated(struct text *t, const struct np_endpoint *end, enum np_direction dir)
+static void add_unisolated(struct np_text *t, const struct np_endpoint *end, enum np_direction dir)
 {
-	text_add(t, "allowed (");
+	np_text_add(t, "allowed (");
 	if (end->kind == NP_END_POD && end->pod && end->pod->host_network) {
 		add_endpoint(t, end);
-		text_add(t, " uses the host network, which NetworkPolicy never isolates)");
+		np_text_add(t, " uses the host network, which NetworkPolicy never isolates)");
 	} else if (end->kind != NP_END_POD || !end->pod) {
 		add_endpoint(t, end);
-		text_add(t, " is not a pod; NetworkPolicy isolates pods only)");
+		np_text_add(t, " is not a pod; NetworkPolicy isolates pods only)");
 	} else {
-		text_add(t, "no policy isolates ");
+		np_text_add(t, "no policy isolates ");
 		add_endpoint(t, end);
-		text_add(t, " for %s)", direction_name(dir));
+		np_text_add(t, " for %s)", direction_name(dir));
 	}
 }
 
-static void add_denied(struct text *t, const struct np_flow *flow,
+static void add_denied(struct np_text *t, const struct np_flow *flow,
 		       const struct np_direction_verdict *v, enum np_direction dir)
 {
-	text_add(t, "denied (isolated by ");
+	np_text_add(t, "denied (isolated by ");
 	add_policy_list(t, v);
-	text_add(t, "; no rule of ");
+	np_text_add(t, "; no rule of ");
 	add_policy_list(t, v);
-	text_add(t, " admits ");
+	np_text_add(t, " admits ");
 	add_endpoint(t, peer_of(flow, dir));
-	text_add(t, " on %u/%s)", flow->port, np_proto_name(flow->proto));
+	np_text_add(t, " on %u/%s)", flow->port, np_proto_name(flow->proto));
 	if (v->miss != NP_MISS_NONE)
 		add_nearest(t, flow, v, dir);
 }
@@ -179,13 +141,13 @@ void np_explain_direction(const struct np_flow *flow, const struct np_verdict *v
 {
 	const struct np_direction_verdict *v = direction_of(verdict, dir);
 	const struct np_endpoint *end = subject_of(flow, dir);
-	struct text t;
+	struct np_text t;
 
-	text_init(&t, buf, len);
+	np_text_init(&t, buf, len);
 	if (v->self) {
-		text_add(&t, "allowed (");
+		np_text_add(&t, "allowed (");
 		add_endpoint(&t, end);
-		text_add(&t, " to itself: NetworkPolicy never filters a pod's own traffic)");
+		np_text_add(&t, " to itself: NetworkPolicy never filters a pod's own traffic)");
 	} else if (!v->isolated) {
 		add_unisolated(&t, end, dir);
 	} else if (v->allowed) {

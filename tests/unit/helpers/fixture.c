@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "manifest.h"
+#include "resolve.h"
 
 static struct np_model *load_or_fail(struct np_model *model, const char *text, bool staged)
 {
@@ -45,20 +46,11 @@ struct np_endpoint np_test_pod(const struct np_model *model, const char *ns, con
 
 struct np_endpoint np_test_ip(const struct np_model *model, const char *text)
 {
-	struct np_endpoint end = { .kind = NP_END_WORLD };
-	const struct np_ip_index_entry *entry;
+	struct np_ip ip;
 
-	if (!np_ip_parse(text, &end.ip))
+	if (!np_ip_parse(text, &ip))
 		fail_msg("bad test address %s", text);
-	entry = np_model_lookup_ip(model, &end.ip);
-	if (entry && entry->owner == NP_IP_POD) {
-		end.kind = NP_END_POD;
-		end.pod = entry->object;
-	} else if (entry && entry->owner == NP_IP_NODE) {
-		end.kind = NP_END_NODE;
-		end.node = entry->object;
-	}
-	return end;
+	return np_resolve_ip(model, &ip);
 }
 
 struct np_verdict np_test_eval(const struct np_model *model, struct np_endpoint src,
