@@ -36,6 +36,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 SAN_BINS  := $(patsubst tests/unit/%.c,$(BUILD)/tests-san/%,$(UNIT_SRCS))
 UNIT_HELPERS := $(wildcard tests/unit/helpers/*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 
 # Quiet by default, as libbpf-bootstrap does; `make V=1` shows the commands.
 ifeq ($(V),1)
@@ -53,7 +54,7 @@ endif
 
 all: $(BUILD)/npwatch
 
-$(BUILD) $(BUILD)/obj $(BUILD)/san $(BUILD)/tests $(BUILD)/tests-san:
+$(BUILD) $(BUILD)/obj $(BUILD)/san $(BUILD)/tests $(BUILD)/tests-san $(BUILD)/bench:
 	@mkdir -p $@
 
 # ---- kernel side -------------------------------------------------------------
@@ -115,7 +116,12 @@ demo: deps
 	@$(MAKE) --no-print-directory all
 	@scripts/demo.sh
 
-bench: $(BUILD)/npwatch
+$(BUILD)/bench/%: bench/%.c $(LIB_OBJS) | $(BUILD)/bench
+	$(call msg,BENCH,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) $< $(LIB_OBJS) $(LDLIBS) -ldl -lpthread -o $@
+
+bench: deps
+	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@scripts/bench.sh
 
 clean:

@@ -574,6 +574,8 @@ static void judge_direction(const struct np_model *model, const struct np_flow *
 			    struct np_direction_verdict *v)
 {
 	const struct np_endpoint *end = dir == NP_DIR_EGRESS ? &flow->src : &flow->dst;
+	const struct np_policy *policies;
+	size_t n_policies;
 
 	memset(v, 0, sizeof(*v));
 	v->allowed_by = no_rule;
@@ -590,8 +592,9 @@ static void judge_direction(const struct np_model *model, const struct np_flow *
 	 * out of its pass/fail count (ignoreLoopback, kubernetes/kubernetes#95879);
 	 * such a flow resolves to its backend, the same pod, and is allowed too. */
 	v->self = is_same_pod(flow);
-	for (size_t i = 0; i < model->n_policies; i++) {
-		const struct np_policy *policy = &model->policies[i];
+	policies = np_model_namespace_policies(model, end->pod->namespace_name, &n_policies);
+	for (size_t i = 0; i < n_policies; i++) {
+		const struct np_policy *policy = &policies[i];
 
 		if (!in_scope(policy, scope) || !isolates(policy, dir) ||
 		    !np_policy_selects(policy, end->pod))

@@ -537,3 +537,29 @@ const struct np_ip_index_entry *np_model_lookup_ip(const struct np_model *model,
 	}
 	return NULL;
 }
+
+/* First index whose policy's namespace is not below ns. */
+static size_t policies_lower_bound(const struct np_model *model, const char *ns, bool past)
+{
+	size_t lo = 0, hi = model->n_policies;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int cmp = strcmp(model->policies[mid].namespace_name, ns);
+
+		if (cmp < 0 || (past && cmp == 0))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct np_policy *np_model_namespace_policies(const struct np_model *model, const char *ns,
+						     size_t *count)
+{
+	size_t first = policies_lower_bound(model, ns, false);
+
+	*count = policies_lower_bound(model, ns, true) - first;
+	return model->policies + first;
+}

@@ -258,6 +258,10 @@ const struct np_namespace *np_model_namespace(const struct np_model *model, cons
 const struct np_pod *np_model_pod(const struct np_model *model, const char *ns, const char *name);
 const struct np_pod *np_model_pod_by_uid(const struct np_model *model, const char *uid);
 const struct np_service *np_model_service(const struct np_model *model, const char *ns, const char *name);
+/* The policies of one namespace: a run of model->policies (sorted by
+ * namespace), so judging a pod looks at its own namespace's policies only. */
+const struct np_policy *np_model_namespace_policies(const struct np_model *model, const char *ns,
+						     size_t *count);
 
 /* What an address names in the model. Pod IPs win over node addresses (a
  * host-network pod shares its node's IP and is named as the node). */
