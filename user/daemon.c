@@ -17,10 +17,12 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "aggregate.h"
 #include "cgroup.h"
 #include "cli.h"
 #include "commands.h"
@@ -28,6 +30,7 @@
 #include "identity.h"
 #include "modelwatch.h"
 #include "observer.h"
+#include "report.h"
 #include "tcptrack.h"
 #include "udpreply.h"
 #include "verdict.h"
@@ -39,6 +42,7 @@
 #define TCP_REMEMBER_MS (5 * 60 * 1000)
 #define FOLD_KEYS_MAX 65536
 #define UDP_REPLY_SLOTS_LOG2 16
+#define REPORT_KEYS_MAX 20000
 
 struct run_options {
 	struct np_path_list files;
@@ -51,6 +55,9 @@ struct run_options {
 	unsigned dedup_window_s;
 	unsigned fold_window_s;
 	unsigned outcome_wait_ms;
+	const char *report_dir;
+	unsigned report_interval_s;
+	unsigned report_max_keys;
 };
 
 struct run_stats {
@@ -69,6 +76,8 @@ struct daemon {
 	struct np_tcp_tracker *tcp;
 	struct np_udp_replies *udp_replies;
 	struct np_flowlog *log;
+	struct np_aggregate *window; /* with --report-dir */
+	uint64_t snapshot_due_ms;
 	uint64_t reload_due_ms; /* 0: none */
 	bool stopping;
 	struct run_stats stats;
@@ -97,6 +106,13 @@ static const char run_usage[] =
 	"                          0 writes every one)\n"
 	"      --outcome-wait MS   how long a TCP connect may wait for an answer before\n"
 	"                          it counts as not getting through (default 1000)\n"
+	"      --report-dir DIR    write observation-window snapshots there (gzip JSON,\n"
+	"                          for `npwatch report`, `suggest` and `diff`): every\n"
+	"                          flow this node reports, by workload pair, with counts\n"
+	"                          and the events lost in the window\n"
+	"      --report-interval SEC  one snapshot every SEC (default 60) and one at exit\n"
+	"      --report-max-keys N distinct workload pairs kept per window (default 20000);\n"
+	"                          flows past it are counted as overflow\n"
 	"  -v, --verbose           libbpf's and the verifier's messages on stderr\n"
 	"  -h, --help              this help\n"
 	"\n"
@@ -125,7 +141,8 @@ static bool parse_unsigned(const char *text, unsigned max, unsigned *out)
 
 static int parse_options(int argc, char **argv, struct run_options *opts)
 {
-	enum { OPT_STAGED = 256, OPT_NODE, OPT_LOG, OPT_ALL, OPT_DEDUP, OPT_FOLD, OPT_WAIT };
+	enum { OPT_STAGED = 256, OPT_NODE, OPT_LOG, OPT_ALL, OPT_DEDUP, OPT_FOLD, OPT_WAIT,
+	       OPT_REPORT_DIR, OPT_REPORT_INTERVAL, OPT_REPORT_KEYS };
 	static const struct option longopts[] = {
 		{ "filename", required_argument, NULL, 'f' },
 		{ "staged", required_argument, NULL, OPT_STAGED },
@@ -136,6 +153,9 @@ static int parse_options(int argc, char **argv, struct run_options *opts)
 		{ "dedup-window", required_argument, NULL, OPT_DEDUP },
 		{ "fold-window", required_argument, NULL, OPT_FOLD },
 		{ "outcome-wait", required_argument, NULL, OPT_WAIT },
+		{ "report-dir", required_argument, NULL, OPT_REPORT_DIR },
+		{ "report-interval", required_argument, NULL, OPT_REPORT_INTERVAL },
+		{ "report-max-keys", required_argument, NULL, OPT_REPORT_KEYS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -162,6 +182,17 @@ static int parse_options(int argc, char **argv, struct run_options *opts)
 		case OPT_WAIT:
 			if (!parse_unsigned(optarg, 600000, &opts->outcome_wait_ms))
 				return np_cli_usage_error("run", "--outcome-wait %s: expected 0 to 600000 ms", optarg);
+			break;
+		case OPT_REPORT_DIR: opts->report_dir = optarg; break;
+		case OPT_REPORT_INTERVAL:
+			if (!parse_unsigned(optarg, 86400, &opts->report_interval_s) ||
+			    opts->report_interval_s == 0)
+				return np_cli_usage_error("run", "--report-interval %s: expected 1 to 86400 seconds", optarg);
+			break;
+		case OPT_REPORT_KEYS:
+			if (!parse_unsigned(optarg, 10000000, &opts->report_max_keys) ||
+			    opts->report_max_keys == 0)
+				return np_cli_usage_error("run", "--report-max-keys %s: expected 1 to 10000000", optarg);
 			break;
 		case 'h': fputs(run_usage, stdout); exit(NP_EXIT_OK);
 		default: return np_cli_usage_error("run", "bad option");
@@ -256,8 +287,6 @@ static void judge_and_log(struct daemon *d, const struct np_observation *obs,
 	else
 		np_judge(model, &flow, outcome, has_staged, &judgement);
 	d->stats.judged += count;
-	if (judgement.verdict == NP_VERDICT_ALLOW && !d->opts.all)
-		return;
 
 	observation_time(obs, &event.when);
 	event.inbound = obs->direction == NP_FLOW_INBOUND;
@@ -274,6 +303,10 @@ static void judge_and_log(struct daemon *d, const struct np_observation *obs,
 	event.cgroup_id = obs->cgroup_id;
 	event.cgroup_path = named.cgroup_path[0] ? named.cgroup_path : NULL;
 	event.count = count;
+	if (d->window)
+		np_aggregate_add(d->window, &event);
+	if (judgement.verdict == NP_VERDICT_ALLOW && !d->opts.all)
+		return;
 	np_flowlog_write(d->log, &event);
 	d->stats.written++;
 }
@@ -340,6 +373,46 @@ static int on_observation(const struct np_observation *obs, void *ctx)
 		break;
 	}
 	return 0;
+}
+
+/* ---- observation-window snapshots ---------------------------------------------------------- */
+
+/* Everything counted so far that a report's coverage is made of. */
+static void coverage_now(const struct daemon *d, struct np_coverage *out)
+{
+	struct np_observer_counters counters;
+
+	memset(out, 0, sizeof(*out));
+	if (np_observer_counters(d->observer, &counters) != 0)
+		memset(&counters, 0, sizeof(counters));
+	out->observations = d->stats.observations;
+	out->ringbuf_lost = counters.ringbuf_lost;
+	out->socket_map_lost = counters.socket_map_fail;
+	out->dedup_map_lost = counters.dedup_map_fail;
+	out->undecodable = counters.decode_errors;
+	out->tracker_lost = np_tcp_tracker_refused(d->tcp);
+}
+
+static void write_snapshot(struct daemon *d)
+{
+	struct np_coverage coverage;
+	struct np_report report;
+	char path[PATH_MAX], err[1024];
+	time_t now = time(NULL);
+
+	d->snapshot_due_ms = now_ms() + (uint64_t)d->opts.report_interval_s * 1000;
+	coverage_now(d, &coverage);
+	np_aggregate_report(d->window, np_model_watch_current(d->models), d->opts.node, now,
+			    &coverage, &report);
+	if (np_snapshot_write(&report, d->opts.report_dir, path, sizeof(path), err,
+			      sizeof(err)) != 0) {
+		/* The window goes on: the next snapshot covers it. */
+		fprintf(stderr, "npwatch run: snapshot not written: %s\n", err);
+	} else {
+		fprintf(stderr, "npwatch run: wrote %s (%zu workload pairs)\n", path, report.n_flows);
+		np_aggregate_reset(d->window, now, &coverage);
+	}
+	np_report_free(&report);
 }
 
 /* ---- model reloads ----------------------------------------------------------------------- */
@@ -420,6 +493,8 @@ static void on_tick(struct daemon *d, int fd)
 	np_observer_poll(d->observer, 0, on_observation, d);
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	np_flowlog_tick(d->log, &mono);
+	if (d->window && now_ms() >= d->snapshot_due_ms)
+		write_snapshot(d);
 }
 
 static int event_loop(struct daemon *d)
@@ -501,7 +576,31 @@ static void stop(struct daemon *d)
 		fprintf(stderr, "npwatch run: final flush incomplete: %s\n", strerror(-rc));
 	/* Still waiting at exit: judged with their outcome unknown. */
 	np_tcp_tracker_drain(d->tcp, on_tcp_expired, d);
+	if (d->window)
+		write_snapshot(d);
 	report_totals(d);
+}
+
+static int start_window(struct daemon *d, char *err, size_t len)
+{
+	struct np_coverage coverage;
+	struct stat st;
+
+	if (!d->opts.report_dir)
+		return NP_EXIT_OK;
+	if (stat(d->opts.report_dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    access(d->opts.report_dir, W_OK) != 0) {
+		snprintf(err, len, "--report-dir %s: not a writable folder", d->opts.report_dir);
+		return NP_EXIT_USAGE;
+	}
+	coverage_now(d, &coverage);
+	d->window = np_aggregate_new(d->opts.report_max_keys, time(NULL), &coverage);
+	if (!d->window) {
+		snprintf(err, len, "out of memory");
+		return NP_EXIT_FAILURE;
+	}
+	d->snapshot_due_ms = now_ms() + (uint64_t)d->opts.report_interval_s * 1000;
+	return NP_EXIT_OK;
 }
 
 static int start(struct daemon *d, char *err, size_t len)
@@ -537,11 +636,14 @@ static int start(struct daemon *d, char *err, size_t len)
 		return NP_EXIT_FAILURE;
 	}
 	d->log = np_flowlog_open(&log, err, len);
-	return d->log ? NP_EXIT_OK : NP_EXIT_FAILURE;
+	if (!d->log)
+		return NP_EXIT_FAILURE;
+	return start_window(d, err, len);
 }
 
 static void teardown(struct daemon *d)
 {
+	np_aggregate_free(d->window);
 	np_flowlog_close(d->log);
 	np_tcp_tracker_free(d->tcp);
 	np_udp_replies_free(d->udp_replies);
@@ -553,7 +655,8 @@ static void teardown(struct daemon *d)
 int np_cmd_run(int argc, char **argv)
 {
 	struct daemon d = { .opts = { .dedup_window_s = 10, .fold_window_s = 60,
-				      .outcome_wait_ms = 1000 } };
+				      .outcome_wait_ms = 1000, .report_interval_s = 60,
+				      .report_max_keys = REPORT_KEYS_MAX } };
 	char err[2048], hostname[256];
 	int status = parse_options(argc, argv, &d.opts);
 

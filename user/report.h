@@ -102,6 +102,9 @@ struct np_report_policy {
 	char *file;
 	struct np_report_rule *rules;
 	size_t n_rules;
+	/* The end of the window of the snapshot that described it: a merge
+	 * keeps the latest description. Not in the JSON (its "end"). */
+	time_t as_of;
 };
 
 /* One node's contribution to a (merged) report. */
@@ -131,5 +134,60 @@ void np_report_free(struct np_report *report);
  * gzip, truncated, not JSON, wrong format or version, a bad field); report
  * is then unchanged. */
 int np_report_merge_file(struct np_report *report, const char *path, char *err, size_t len);
+
+/* Writes a report of one node (n_nodes == 1) as a snapshot into dir,
+ * atomically: a temporary file, fsync, rename, fsync of dir. It is named by
+ * node and end time, dir/npwatch-NODE-20261126T083000Z.json.gz ("-2", "-3"...
+ * before ".json.gz" when that name is taken: a snapshot never replaces
+ * another), and its path goes to path_out. Returns 0, or -1 with a message
+ * naming the file; nothing is left behind then. */
+int np_snapshot_write(const struct np_report *report, const char *dir, char *path_out,
+		      size_t path_len, char *err, size_t len);
+
+/* ---- building blocks, for the aggregator, the merge and their readers ---- */
+
+/* RFC 3339 in UTC, "2026-11-26T08:30:00Z", in a buffer of at least
+ * NP_REPORT_TIME_LEN bytes. */
+#define NP_REPORT_TIME_LEN 21
+const char *np_report_time_format(time_t when, char *buf, size_t len);
+/* RFC 3339: "2026-11-26T08:30:00Z", with fractions of a second (dropped)
+ * and a numeric offset ("+01:00") accepted. */
+bool np_report_time_parse(const char *text, time_t *out);
+
+const char *np_report_end_kind_name(enum np_report_end_kind kind); /* "pod", "node", "world" */
+
+/* Adds a copy of value to samples unless it is there or they are full. */
+void np_report_add_sample(char *samples[NP_REPORT_SAMPLES], const char *value);
+/* Add a copy unless an equal entry is there already. */
+void np_report_flow_add_denied_by(struct np_report_flow *flow, const char *policy);
+void np_report_flow_add_rule_use(struct np_report_flow *flow, const struct np_rule_use *use);
+
+/* Do a and b have the same key (src, dst workload, port, protocol, verdict)? */
+bool np_report_flow_same_key(const struct np_report_flow *a, const struct np_report_flow *b);
+/* Adds what from observed to into, a flow of the same key: counts summed,
+ * first_seen the earlier and last_seen the later (0 in into: not seen yet),
+ * samples, denied_by and rules_used united, service kept (from's when into
+ * has none). Strings are copied. */
+void np_report_flow_merge(struct np_report_flow *into, const struct np_report_flow *from);
+
+/* Finds a report's flows by key. The index follows flows appended to
+ * report->flows since the last call; flows must not be reordered or
+ * rekeyed while it is used (free it, and it is rebuilt). */
+struct np_flow_index {
+	size_t *slots;    /* 1 + position in report->flows; 0: empty */
+	size_t n_slots;   /* a power of two, at least twice n_indexed */
+	size_t n_indexed; /* report->flows[0, n_indexed) are indexed */
+};
+
+/* The flow of report with key's key, or NULL. */
+struct np_report_flow *np_report_find_flow(const struct np_report *report,
+					   struct np_flow_index *index,
+					   const struct np_report_flow *key);
+/* Appends a flow with key's key (ends, port, protocol, verdict: copied),
+ * nothing observed yet, and returns it; pointers to flows of report are
+ * invalid after it. */
+struct np_report_flow *np_report_append_flow(struct np_report *report,
+					     const struct np_report_flow *key);
+void np_flow_index_free(struct np_flow_index *index);
 
 #endif

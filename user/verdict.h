@@ -34,7 +34,9 @@ enum np_outcome {
 struct np_judgement {
 	enum np_flow_verdict verdict;
 	struct np_verdict in_force;
-	struct np_verdict with_staged; /* valid when has_staged */
+	/* Evaluated only when it can change the verdict: has_staged and the
+	 * policies in force allow the flow. */
+	struct np_verdict with_staged;
 	bool has_staged;
 	/* The evaluation that explains the verdict: the staged one for
 	 * would-deny, the in-force one otherwise. It points into this struct:
