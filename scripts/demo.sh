@@ -42,22 +42,6 @@ pretty() {
 		  end'
 }
 
-# The shop at work, with a visitor from staging.
-traffic() {
-	local i
-	for i in 1 2 3; do
-		"$LAB" exec frontend dig +short +tries=1 +time=1 @10.96.0.10 backend.production.svc.cluster.local >/dev/null
-		"$LAB" exec frontend curl -s -o /dev/null --connect-timeout 1 http://10.96.0.30:8080/
-		"$LAB" exec backend dig +short +tries=1 +time=1 @10.96.0.10 db.production.svc.cluster.local >/dev/null
-		"$LAB" exec backend socat -u /dev/null TCP:10.96.0.40:5432,connect-timeout=1
-		curl -s -o /dev/null --connect-timeout 1 http://10.77.0.11:8080/ # the ingress controller, from the node
-	done
-	"$LAB" exec backend dig +tcp +short +tries=1 +time=1 @10.96.0.10 db.production.svc.cluster.local >/dev/null
-	"$LAB" exec loadgen dig +short +tries=1 +time=1 @10.96.0.10 frontend.production.svc.cluster.local >/dev/null
-	"$LAB" exec loadgen curl -s -o /dev/null --connect-timeout 1 http://10.96.0.20/ || true
-	"$LAB" exec loadgen curl -s -o /dev/null --connect-timeout 1 http://10.77.0.12:8080/ || true
-}
-
 # observe NAME STAGED...: runs the daemon with these staged, makes the
 # traffic, stops it; the lines land in $OUT/NAME.jsonl.
 observe() {
@@ -75,7 +59,7 @@ observe() {
 	done
 	tail -n +1 -f --pid="$DAEMON_PID" "$OUT/$name.jsonl" | pretty &
 	local printer=$!
-	traffic
+	"$LAB" traffic
 	kill -INT "$DAEMON_PID"
 	wait "$DAEMON_PID" || true
 	DAEMON_PID=

@@ -17,6 +17,9 @@
 #   lab.sh exec POD CMD...     run CMD in the pod's network namespace and cgroup
 #   lab.sh drop add FROM TO PORT[/PROTO]   drop that traffic (after Service DNAT)
 #   lab.sh drop flush          remove the drops
+#   lab.sh traffic             the shop at work, once: DNS, frontend -> backend,
+#                              backend -> db, the ingress controller (the node)
+#                              -> frontend, and staging's loadgen probing production
 #   lab.sh manifests-dir       print where `up` writes the manifests
 #
 # POD, FROM and TO are pods as namespace/name, or a unique prefix of that or
@@ -815,6 +818,25 @@ cmd_drop() {
 	esac
 }
 
+# Real clients against the lab's real servers, through the Services as the
+# workloads would. Blocked traffic fails fast (short timeouts) and is not an
+# error here: seeing it is the point.
+cmd_traffic() {
+	need_root
+	local ex=("$SELF" exec) i
+	for i in 1 2 3; do
+		"${ex[@]}" frontend dig +short +tries=1 +time=1 @10.96.0.10 backend.production.svc.cluster.local >/dev/null || true
+		"${ex[@]}" frontend curl -s -o /dev/null --connect-timeout 1 http://10.96.0.30:8080/ || true
+		"${ex[@]}" backend dig +short +tries=1 +time=1 @10.96.0.10 db.production.svc.cluster.local >/dev/null || true
+		"${ex[@]}" backend socat -u /dev/null TCP:10.96.0.40:5432,connect-timeout=1 2>/dev/null || true
+		curl -s -o /dev/null --connect-timeout 1 http://${V4[frontend]}:8080/ || true
+	done
+	"${ex[@]}" backend dig +tcp +short +tries=1 +time=1 @10.96.0.10 db.production.svc.cluster.local >/dev/null || true
+	"${ex[@]}" loadgen dig +short +tries=1 +time=1 @10.96.0.10 frontend.production.svc.cluster.local >/dev/null || true
+	"${ex[@]}" loadgen curl -s -o /dev/null --connect-timeout 1 http://10.96.0.20/ || true
+	"${ex[@]}" loadgen curl -s -o /dev/null --connect-timeout 1 http://${V4[backend]}:8080/ || true
+}
+
 subcommand=${1:-}
 [ $# -eq 0 ] || shift
 case "$subcommand" in
@@ -824,5 +846,6 @@ status) [ $# -eq 0 ] || usage; cmd_status ;;
 exec) cmd_exec "$@" ;;
 drop) cmd_drop "$@" ;;
 manifests-dir) [ $# -eq 0 ] || usage; echo "$MANIFESTS" ;;
+traffic) [ $# -eq 0 ] || usage; cmd_traffic ;;
 *) usage ;;
 esac
