@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "model.h"
+#include "report.h"
 
 struct np_path_list {
 	const char **paths;
@@ -28,6 +29,13 @@ struct np_model *np_cli_load_model(const char *cmd, const struct np_path_list *p
 
 /* "npwatch CMD: <message>" on stderr, and a hint to --help. Returns 2. */
 int np_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Merges the snapshots paths name — files, or folders meaning every
+ * *.json.gz in them — into report. A snapshot that cannot be read is named
+ * on stderr ("npwatch CMD: ... (skipped)") and left out; returns how many
+ * were, or how many paths held none. */
+size_t np_cli_merge_reports(const char *cmd, struct np_report *report,
+			    const struct np_path_list *paths);
 
 /* Parses a port 1..65535; false when text is anything else. */
 bool np_cli_parse_port(const char *text, unsigned *port);

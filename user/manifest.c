@@ -39,6 +39,7 @@ struct session {
 	struct np_model *model;
 	const char *default_namespace;
 	bool staged;
+	bool skip_policies;
 	struct np_load_stats stats;
 	struct skipped_kind skipped[MAX_SKIPPED_KINDS];
 	size_t n_skipped;
@@ -1387,7 +1388,8 @@ static int load_object(const struct source *src, const json_t *doc, int line, in
 	}
 	/* A staged set is the policies about to be applied; other objects
 	 * describe the cluster and come from the in-force set. */
-	if (!kind || (s->staged && kind->load != load_policy)) {
+	if (!kind || (s->staged && kind->load != load_policy) ||
+	    (s->skip_policies && kind->load == load_policy)) {
 		count_skipped(s, o.kind, api_version, false);
 		return 0;
 	}
@@ -1736,6 +1738,7 @@ static void session_init(struct session *s, struct np_model *model,
 								     ? opts->default_namespace
 								     : "default");
 	s->staged = opts && opts->staged;
+	s->skip_policies = opts && opts->skip_policies;
 	s->err = err;
 	s->err_len = err_len;
 	if (err_len)

@@ -24,6 +24,7 @@
 struct np_load_options {
 	const char *default_namespace; /* for namespaced objects stating none; NULL = "default" */
 	bool staged;                   /* policies loaded are staged, not in force */
+	bool skip_policies;            /* the cluster only: NetworkPolicies are skipped */
 };
 
 /* Counts of what a load added, and the kinds it skipped for the one notice

@@ -44,8 +44,8 @@ static const char suggest_usage[] =
 	"which the policies about to be in force (in force and staged) deny, and\n"
 	"proves them with the policy engine.\n"
 	"\n"
-	"  REPORT                snapshots written by `npwatch run --report-dir`;\n"
-	"                        several are merged (nodes, intervals)\n"
+	"  REPORT                snapshots written by `npwatch run --report-dir`, or\n"
+	"                        folders of them; several are merged (nodes, intervals)\n"
 	"  -f, --filename PATH   the cluster: namespaces, pods, services and the\n"
 	"                        policies in force (files or folders; repeatable)\n"
 	"      --staged PATH     policies about to be applied\n"
@@ -135,17 +135,11 @@ static int parse_options(int argc, char **argv, struct suggest_options *opts)
 
 /* ---- inputs ------------------------------------------------------------------------------ */
 
+/* Suggestions from part of the traffic would be proven against part of it:
+ * a snapshot that cannot be read stops the command. */
 static int merge_reports(const struct np_path_list *paths, struct np_report *report)
 {
-	char err[1024];
-
-	for (size_t i = 0; i < paths->count; i++) {
-		if (np_report_merge_file(report, paths->paths[i], err, sizeof(err)) != 0) {
-			fprintf(stderr, "npwatch suggest: %s\n", err);
-			return NP_EXIT_USAGE;
-		}
-	}
-	return NP_EXIT_OK;
+	return np_cli_merge_reports("suggest", report, paths) == 0 ? NP_EXIT_OK : NP_EXIT_USAGE;
 }
 
 /* The cluster again, with the suggestions as the staged set. */
