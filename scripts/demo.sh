@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # demo — npwatch's main job on the built-in lab, no cluster needed.
 #
-# A staged zero-trust rollout in two steps, with real traffic between the
-# lab's pods and the real daemon watching:
+# A staged zero-trust rollout, with real traffic between the lab's pods and
+# the real daemon watching:
 #   1. stage the guide's baseline alone (deny-all, allow-dns-egress,
-#      deny-cross-namespace): npwatch shows what it would break;
-#   2. stage it with the shop's allow policies: only the traffic meant to be
-#      blocked (staging probing production) is left.
+#      deny-cross-namespace): npwatch shows what it would break, and writes
+#      an observation-window report (HTML, text);
+#   2. stage it with the shop's hand-written allow policies: only the traffic
+#      meant to be blocked (staging probing production) is left;
+#   3. stage it with the allow policies `npwatch suggest` wrote from the
+#      report instead: nothing observed is left blocked.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -43,15 +46,18 @@ pretty() {
 }
 
 # observe NAME STAGED...: runs the daemon with these staged, makes the
-# traffic, stops it; the lines land in $OUT/NAME.jsonl.
+# traffic, stops it; the lines land in $OUT/NAME.jsonl, the snapshots of its
+# observation window in $OUT/NAME.reports/.
 observe() {
 	local name=$1 staged=() path
 	shift
 	for path in "$@"; do staged+=(--staged "$path"); done
 	: >"$OUT/$name.jsonl"
 	: >"$OUT/$name.log"
+	rm -rf "$OUT/$name.reports"
+	mkdir -p "$OUT/$name.reports"
 	"$NPWATCH" run --node lab-node -f "$("$LAB" manifests-dir)" "${staged[@]}" \
-		>"$OUT/$name.jsonl" 2>"$OUT/$name.log" &
+		--report-dir "$OUT/$name.reports" >"$OUT/$name.jsonl" 2>"$OUT/$name.log" &
 	DAEMON_PID=$!
 	until grep -q "npwatch run: watching" "$OUT/$name.log"; do
 		kill -0 "$DAEMON_PID" 2>/dev/null || { cat "$OUT/$name.log" >&2; exit 1; }
@@ -95,4 +101,19 @@ observe step2 "$REPO/policies/guide" "$REPO/policies/example"
 say "Would be blocked now (flows, grouped by workload):"
 summary "$OUT/step2.jsonl"
 
-say "The JSON lines are in $OUT/step1.jsonl and $OUT/step2.jsonl"
+"$NPWATCH" report "$OUT/step1.reports" -o html >"$OUT/report.html"
+"$NPWATCH" report "$OUT/step1.reports" -o text >"$OUT/report.txt"
+
+say "Step 3: let npwatch write the allow policies from step 1's report (npwatch suggest)"
+rm -rf "$OUT/suggested"
+"$NPWATCH" suggest "$OUT/step1.reports" -f "$("$LAB" manifests-dir)" --staged "$REPO/policies/guide" \
+	--output-dir "$OUT/suggested" 2>&1 | sed 's/^/  /'
+observe step3 "$REPO/policies/guide" "$OUT/suggested"
+say "Would be blocked with the suggestions staged (flows, grouped by workload):"
+summary "$OUT/step3.jsonl"
+echo "  (review them before applying: they admit what was observed, the staging probe too)"
+
+say "Results"
+echo "  observation-window report of step 1: $OUT/report.html (and report.txt)"
+echo "  suggested policies:                  $OUT/suggested/"
+echo "  the daemon's JSON lines:             $OUT/step1.jsonl, step2.jsonl, step3.jsonl"
