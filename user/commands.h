@@ -11,5 +11,9 @@ enum { NP_EXIT_OK = 0, NP_EXIT_FAILURE = 1, NP_EXIT_USAGE = 2 };
 
 int np_cmd_check(int argc, char **argv);
 int np_cmd_run(int argc, char **argv);
+int np_cmd_report(int argc, char **argv);
+int np_cmd_diff(int argc, char **argv);
+int np_cmd_lint(int argc, char **argv);
+int np_cmd_suggest(int argc, char **argv);
 
 #endif

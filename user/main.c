@@ -13,6 +13,10 @@ struct subcommand {
 static const struct subcommand subcommands[] = {
 	{ "run", np_cmd_run, "the daemon: observe this node's flows with eBPF and judge them" },
 	{ "check", np_cmd_check, "judge flows against NetworkPolicy manifests, offline" },
+	{ "report", np_cmd_report, "merge observation snapshots: what would break, what is ready" },
+	{ "diff", np_cmd_diff, "judge a policy change against the traffic observed" },
+	{ "lint", np_cmd_lint, "find NetworkPolicy mistakes before they cause outages" },
+	{ "suggest", np_cmd_suggest, "allow policies that would keep observed traffic working" },
 };
 
 static void usage(FILE *out)
