@@ -243,24 +243,22 @@ static void observation_time(const struct np_observation *obs, struct timespec *
 }
 
 /* A Service stands for its backends: judge each and report the first that
- * is not allowed (kube-proxy's choice of backend is not visible here). */
-static size_t pick_backend(struct daemon *d, const struct np_named_flow *named,
+ * is not allowed (kube-proxy's choice of backend is not visible here), or
+ * the first backend when all are. */
+static void judge_backends(struct daemon *d, const struct np_named_flow *named,
 			   enum np_outcome outcome, bool has_staged, struct np_flow *flow,
 			   struct np_judgement *judgement)
 {
-	const size_t chosen = 0;
-
 	for (size_t i = 0; i < named->n_backends; i++) {
 		flow->dst = named->backends[i].end;
 		flow->port = named->backends[i].port;
 		np_judge(np_model_watch_current(d->models), flow, outcome, has_staged, judgement);
 		if (judgement->verdict != NP_VERDICT_ALLOW)
-			return i;
+			return;
 	}
-	flow->dst = named->backends[chosen].end;
-	flow->port = named->backends[chosen].port;
+	flow->dst = named->backends[0].end;
+	flow->port = named->backends[0].port;
 	np_judge(np_model_watch_current(d->models), flow, outcome, has_staged, judgement);
-	return chosen;
 }
 
 static void judge_and_log(struct daemon *d, const struct np_observation *obs,
@@ -283,7 +281,7 @@ static void judge_and_log(struct daemon *d, const struct np_observation *obs,
 	flow.src = named.src;
 	flow.dst = named.dst;
 	if (named.service && named.n_backends > 0)
-		pick_backend(d, &named, outcome, has_staged, &flow, &judgement);
+		judge_backends(d, &named, outcome, has_staged, &flow, &judgement);
 	else
 		np_judge(model, &flow, outcome, has_staged, &judgement);
 	d->stats.judged += count;

@@ -18,6 +18,7 @@ struct np_model_watch {
 	struct np_path_list staged;
 	const char *default_ns;
 	struct np_model *model;
+	bool has_staged;
 	int inotify_fd;
 };
 
@@ -78,6 +79,15 @@ static struct np_model *load(const struct np_model_watch *watch, char *err, size
 				      watch->staged.count, watch->default_ns, &stats, err, len);
 }
 
+/* Asked for every flow: worked out once per model. */
+static bool holds_staged(const struct np_model *model)
+{
+	for (size_t i = 0; i < model->n_policies; i++)
+		if (model->policies[i].staged)
+			return true;
+	return false;
+}
+
 struct np_model_watch *np_model_watch_open(const struct np_path_list *paths,
 					   const struct np_path_list *staged,
 					   const char *default_ns, char *err, size_t len)
@@ -96,6 +106,7 @@ struct np_model_watch *np_model_watch_open(const struct np_path_list *paths,
 		free(watch);
 		return NULL;
 	}
+	watch->has_staged = holds_staged(watch->model);
 	watch->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 	watch_all(watch);
 	return watch;
@@ -118,11 +129,10 @@ const struct np_model *np_model_watch_current(const struct np_model_watch *watch
 
 bool np_model_watch_has_staged(const struct np_model_watch *watch)
 {
-	for (size_t i = 0; i < watch->model->n_policies; i++)
-		if (watch->model->policies[i].staged)
-			return true;
-	return false;
+	return watch->has_staged;
 }
+
+
 
 int np_model_watch_fd(const struct np_model_watch *watch)
 {
@@ -167,6 +177,7 @@ int np_model_watch_reload(struct np_model_watch *watch, char *err, size_t len)
 		return -1;
 	np_model_free(watch->model);
 	watch->model = fresh;
+	watch->has_staged = holds_staged(fresh);
 	/* Folders may have appeared or been replaced: watch them anew. A watch
 	 * added twice is the same watch, so this does not pile up. */
 	watch_all(watch);
