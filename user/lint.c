@@ -132,18 +132,10 @@ static void add_policy_name(struct np_text *t, const struct np_policy *policy)
 
 /* ---- annotations and lint-ignore ----------------------------------------------- */
 
-static const char *annotation(const struct lint *l, const struct np_policy *policy,
-			      const char *key)
-{
-	if (!l->opts->annotations)
-		return NULL;
-	return np_labels_get(&l->opts->annotations[policy - l->model->policies], key);
-}
-
 /* The annotation's value lists rule ids separated by commas or spaces. */
-static bool ignores(const struct lint *l, const struct np_policy *policy, const char *rule)
+static bool ignores(const struct np_policy *policy, const char *rule)
 {
-	const char *list = annotation(l, policy, NP_LINT_IGNORE_ANNOTATION);
+	const char *list = np_labels_get(&policy->annotations, NP_LINT_IGNORE_ANNOTATION);
 	size_t len = strlen(rule);
 
 	while (list && *list) {
@@ -167,7 +159,7 @@ static const struct np_policy *exempting_policy(const struct lint *l, const stru
 		np_model_namespace_policies(l->model, pod->namespace_name, &n);
 
 	for (size_t i = 0; i < n; i++)
-		if (np_policy_selects(&policies[i], pod) && ignores(l, &policies[i], rule))
+		if (np_policy_selects(&policies[i], pod) && ignores(&policies[i], rule))
 			return &policies[i];
 	return NULL;
 }
@@ -189,7 +181,7 @@ static struct np_lint_finding *add_finding(struct lint *l, const char *rule,
 	if (policy) {
 		f->file = policy->origin.file;
 		f->line = policy->origin.line;
-		if (ignores(l, policy, rule))
+		if (ignores(policy, rule))
 			f->suppressed_by = policy;
 	}
 	return f;
@@ -214,7 +206,7 @@ static void free_finding_text(char *field, char *message, char *fix)
 static void add_pod_finding(struct lint *l, const char *rule, const struct np_policy *policy,
 			    char *field, char *message, char *fix, const struct np_pod *pod)
 {
-	const struct np_policy *exempt = policy && ignores(l, policy, rule)
+	const struct np_policy *exempt = policy && ignores(policy, rule)
 						 ? policy
 						 : exempting_policy(l, pod, rule);
 	struct np_lint_report *r = l->report;
@@ -706,7 +698,7 @@ static void check_annotations(struct lint *l, const struct np_policy *policy)
 	np_text_init(&e, example, sizeof(example));
 	for (size_t i = 0; i < l->opts->n_required_annotations; i++) {
 		const char *key = l->opts->required_annotations[i];
-		const char *value = annotation(l, policy, key);
+		const char *value = np_labels_get(&policy->annotations, key);
 
 		if (value && *value)
 			continue;

@@ -41,9 +41,6 @@ struct np_lint_options {
 	size_t n_required_annotations;
 	const char *const *isolated_namespaces; /* --require-isolation NS... */
 	size_t n_isolated_namespaces;
-	/* Each policy's metadata.annotations, indexed as model->policies (the
-	 * model does not keep them); NULL when none are known. */
-	const struct np_labels *annotations;
 };
 
 struct np_lint_finding {

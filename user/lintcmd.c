@@ -8,16 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "commands.h"
 #include "lint.h"
-#include "manifest.h"
-#include "yamljson.h"
 
-#define STDIN_NAME "<stdin>" /* how the loader names what it read from stdin */
-#define TEXT_PODS 10         /* pods named per line in text; JSON names them all */
+#define TEXT_PODS 10 /* pods named per line in text; JSON names them all */
 
 enum output_format { OUTPUT_TEXT, OUTPUT_JSON };
 
@@ -60,6 +56,14 @@ static const char lint_usage[] =
 	"\n"
 	"Exit status: 0 no findings, 1 findings, 2 bad usage or unreadable input.\n";
 
+static bool reads_stdin(const struct np_path_list *files)
+{
+	for (size_t i = 0; i < files->count; i++)
+		if (strcmp(files->paths[i], "-") == 0)
+			return true;
+	return false;
+}
+
 static int parse_options(int argc, char **argv, struct lint_options *opts)
 {
 	static const struct option longopts[] = {
@@ -76,7 +80,12 @@ static int parse_options(int argc, char **argv, struct lint_options *opts)
 
 	while ((c = getopt_long(argc, argv, "f:n:o:h", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'f': np_path_list_add(&opts->files, optarg); break;
+		case 'f':
+			if (strcmp(optarg, "-") == 0 && reads_stdin(&opts->files))
+				return np_cli_usage_error(cmd,
+							  "-f - given twice: it can be read once");
+			np_path_list_add(&opts->files, optarg);
+			break;
 		case 'n': opts->default_ns = optarg; break;
 		case 'A':
 			if (!*optarg)
@@ -107,332 +116,6 @@ static int parse_options(int argc, char **argv, struct lint_options *opts)
 	if (opts->files.count == 0)
 		return np_cli_usage_error(cmd, "no manifests: give at least one -f PATH");
 	return NP_EXIT_OK;
-}
-
-/* ---- input --------------------------------------------------------------------- */
-
-/* Policy annotations are read from the input again (see below), but stdin
- * and pipes (-f <(kubectl get netpol -A -o json)) can be read once: their
- * text is read here, kept, and loaded from memory under the name the
- * loader would give it. */
-struct kept_text {
-	const char *name;
-	char *text;
-	size_t len;
-};
-
-struct input {
-	struct np_model *model;
-	struct kept_text *kept;
-	size_t n_kept;
-};
-
-static int read_all(FILE *file, char **text, size_t *len)
-{
-	size_t cap = 64 * 1024, n = 0;
-	char *buf = NULL;
-
-	for (;;) {
-		char *grown = realloc(buf, cap);
-
-		if (!grown)
-			abort();
-		buf = grown;
-		n += fread(buf + n, 1, cap - n, file);
-		if (n < cap)
-			break;
-		cap *= 2;
-	}
-	if (ferror(file)) {
-		free(buf);
-		return -1;
-	}
-	*text = buf;
-	*len = n;
-	return 0;
-}
-
-static void notice_skipped(const struct np_load_stats *stats)
-{
-	if (stats->skipped > 0)
-		fprintf(stderr, "npwatch lint: notice: skipped %zu object%s of kinds npwatch does "
-				"not use: %s\n",
-			stats->skipped, stats->skipped == 1 ? "" : "s", stats->skipped_kinds);
-}
-
-static bool is_stream(const char *path)
-{
-	struct stat st;
-
-	return strcmp(path, "-") == 0 ||
-	       (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode));
-}
-
-static int keep_text(struct input *in, const char *path)
-{
-	bool is_stdin = strcmp(path, "-") == 0;
-	const char *name = is_stdin ? STDIN_NAME : path;
-	struct kept_text *kept;
-	FILE *file;
-	int rc;
-
-	for (size_t i = 0; i < in->n_kept; i++)
-		if (strcmp(in->kept[i].name, name) == 0)
-			return np_cli_usage_error("lint", "-f %s given twice: it can be read once",
-						  path);
-	file = is_stdin ? stdin : fopen(path, "rb");
-	if (!file) {
-		fprintf(stderr, "npwatch lint: %s: cannot open: %m\n", path);
-		return NP_EXIT_USAGE;
-	}
-	kept = realloc(in->kept, (in->n_kept + 1) * sizeof(*kept));
-	if (!kept)
-		abort();
-	in->kept = kept;
-	kept = &in->kept[in->n_kept];
-	kept->name = name;
-	rc = read_all(file, &kept->text, &kept->len);
-	if (!is_stdin)
-		fclose(file);
-	if (rc != 0) {
-		fprintf(stderr, "npwatch lint: %s: cannot read: %m\n", name);
-		return NP_EXIT_USAGE;
-	}
-	in->n_kept++;
-	return NP_EXIT_OK;
-}
-
-/* Files and folders load in one go, then each kept text. */
-static int load_input(const struct lint_options *opts, struct input *in)
-{
-	struct np_load_options load = { .default_namespace = opts->default_ns };
-	struct np_load_stats stats = { 0 };
-	struct np_path_list paths = { 0 };
-	char err[2048];
-	int rc = 0;
-
-	for (size_t i = 0; i < opts->files.count && rc == 0; i++) {
-		if (is_stream(opts->files.paths[i]))
-			rc = keep_text(in, opts->files.paths[i]);
-		else
-			np_path_list_add(&paths, opts->files.paths[i]);
-	}
-	if (rc != 0) {
-		np_path_list_free(&paths);
-		return rc;
-	}
-	in->model = np_model_new();
-	if (!in->model)
-		abort();
-	rc = np_manifest_load_paths(in->model, paths.paths, paths.count, &load, &stats, err,
-				    sizeof(err));
-	np_path_list_free(&paths);
-	for (size_t i = 0; i < in->n_kept && rc == 0; i++) {
-		notice_skipped(&stats);
-		rc = np_manifest_load_buffer(in->model, in->kept[i].name, in->kept[i].text,
-					     in->kept[i].len, &load, &stats, err, sizeof(err));
-	}
-	if (rc != 0) {
-		fprintf(stderr, "npwatch lint: %s\n", err);
-		return NP_EXIT_USAGE;
-	}
-	notice_skipped(&stats);
-	np_model_finalize(in->model);
-	return NP_EXIT_OK;
-}
-
-static void input_free(struct input *in)
-{
-	np_model_free(in->model);
-	for (size_t i = 0; i < in->n_kept; i++)
-		free(in->kept[i].text);
-	free(in->kept);
-}
-
-/* ---- policy annotations -------------------------------------------------------- */
-
-/* The model keeps no annotations, so lint reads them again from the files
- * the policies came from: each file (or text kept from stdin or a pipe) is
- * parsed once more, as the loader parses it, and its NetworkPolicy objects
- * are matched to the model's by namespace and name. */
-struct annotations {
-	struct np_labels *by_policy; /* indexed as model->policies */
-	json_t *policy_objects;      /* file name -> its NetworkPolicy objects; owns the strings */
-};
-
-static void collect_policies(json_t *value, json_t *out)
-{
-	const char *kind = json_string_value(json_object_get(value, "kind"));
-	const char *api = json_string_value(json_object_get(value, "apiVersion"));
-	json_t *item;
-	size_t i;
-
-	if (json_is_array(value)) {
-		json_array_foreach(value, i, item)
-			collect_policies(item, out);
-	} else if (kind && strcmp(kind, "NetworkPolicy") == 0) {
-		if (api && strcmp(api, "networking.k8s.io/v1") == 0)
-			json_array_append(out, value);
-	} else if (json_is_array(json_object_get(value, "items"))) {
-		collect_policies(json_object_get(value, "items"), out);
-	}
-}
-
-static size_t skip_space(const char *text, size_t len, size_t offset)
-{
-	while (offset < len && (text[offset] == ' ' || text[offset] == '\t' ||
-				text[offset] == '\r' || text[offset] == '\n'))
-		offset++;
-	return offset;
-}
-
-/* JSON (one value or several in a row) when it opens with { or [, else YAML. */
-static int parse_policies(const char *name, const char *text, size_t len, json_t *out,
-			  char *err, size_t err_len)
-{
-	size_t offset = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-	struct np_yaml_stream stream;
-
-	offset = skip_space(text, len, offset);
-	if (offset < len && (text[offset] == '{' || text[offset] == '[')) {
-		while (offset < len) {
-			json_error_t error;
-			json_t *value = json_loadb(text + offset, len - offset,
-						   JSON_DISABLE_EOF_CHECK, &error);
-
-			if (!value) {
-				snprintf(err, err_len, "%s: JSON syntax error: %s", name,
-					 error.text);
-				return -1;
-			}
-			collect_policies(value, out);
-			json_decref(value);
-			offset = skip_space(text, len, offset + (size_t)error.position);
-		}
-		return 0;
-	}
-	if (np_yaml_parse(name, text, len, &stream, err, err_len) != 0)
-		return -1;
-	for (size_t i = 0; i < stream.n_docs; i++)
-		collect_policies(stream.docs[i].root, out);
-	np_yaml_stream_free(&stream);
-	return 0;
-}
-
-static json_t *policies_of_file(const struct input *in, struct annotations *a, const char *file,
-				char *err, size_t err_len)
-{
-	json_t *objects = json_object_get(a->policy_objects, file);
-	FILE *stream;
-	char *text;
-	size_t len;
-	int rc;
-
-	if (objects)
-		return objects;
-	objects = json_array();
-	json_object_set_new(a->policy_objects, file, objects);
-	for (size_t i = 0; i < in->n_kept; i++)
-		if (strcmp(in->kept[i].name, file) == 0)
-			return parse_policies(file, in->kept[i].text, in->kept[i].len, objects, err,
-					      err_len)
-				       ? NULL
-				       : objects;
-	stream = fopen(file, "rb");
-	if (!stream || read_all(stream, &text, &len) != 0) {
-		snprintf(err, err_len, "%s: cannot read again for its annotations: %m", file);
-		if (stream)
-			fclose(stream);
-		return NULL;
-	}
-	fclose(stream);
-	rc = parse_policies(file, text, len, objects, err, err_len);
-	free(text);
-	return rc ? NULL : objects;
-}
-
-static bool same_text(const char *a, const char *b)
-{
-	return a && b && strcmp(a, b) == 0;
-}
-
-static json_t *find_policy(json_t *objects, const struct np_policy *policy, const char *default_ns)
-{
-	json_t *object;
-	size_t i;
-
-	json_array_foreach(objects, i, object) {
-		json_t *metadata = json_object_get(object, "metadata");
-		const char *ns = json_string_value(json_object_get(metadata, "namespace"));
-
-		if (same_text(json_string_value(json_object_get(metadata, "name")), policy->name) &&
-		    same_text(ns ? ns : default_ns, policy->namespace_name))
-			return object;
-	}
-	return NULL;
-}
-
-static int compare_labels(const void *a, const void *b)
-{
-	return strcmp(((const struct np_label *)a)->key, ((const struct np_label *)b)->key);
-}
-
-/* String annotations as labels, sorted by key for np_labels_get(). */
-static struct np_labels labels_of(json_t *annotations)
-{
-	struct np_label *items = calloc(json_object_size(annotations) + 1, sizeof(*items));
-	size_t n = 0;
-	const char *key;
-	json_t *value;
-
-	if (!items)
-		abort();
-	json_object_foreach(annotations, key, value) {
-		if (json_is_string(value))
-			items[n++] = (struct np_label){ key, json_string_value(value) };
-	}
-	qsort(items, n, sizeof(*items), compare_labels);
-	return (struct np_labels){ items, n };
-}
-
-static int read_annotations(const struct input *in, const char *default_ns,
-			    struct annotations *a)
-{
-	const struct np_model *m = in->model;
-	char err[1024];
-
-	a->by_policy = calloc(m->n_policies + 1, sizeof(*a->by_policy));
-	a->policy_objects = json_object();
-	if (!a->by_policy || !a->policy_objects)
-		abort();
-	for (size_t i = 0; i < m->n_policies; i++) {
-		const struct np_policy *policy = &m->policies[i];
-		json_t *objects = policies_of_file(in, a, policy->origin.file, err, sizeof(err));
-		json_t *object;
-
-		if (!objects) {
-			fprintf(stderr, "npwatch lint: %s\n", err);
-			return NP_EXIT_USAGE;
-		}
-		object = find_policy(objects, policy, default_ns ? default_ns : "default");
-		if (!object) {
-			fprintf(stderr, "npwatch lint: %s: NetworkPolicy %s/%s is gone when read "
-					"again for its annotations (did the file change?)\n",
-				policy->origin.file, policy->namespace_name, policy->name);
-			return NP_EXIT_USAGE;
-		}
-		a->by_policy[i] = labels_of(
-			json_object_get(json_object_get(object, "metadata"), "annotations"));
-	}
-	return NP_EXIT_OK;
-}
-
-static void annotations_free(struct annotations *a, size_t n_policies)
-{
-	for (size_t i = 0; a->by_policy && i < n_policies; i++)
-		free((void *)a->by_policy[i].items);
-	free(a->by_policy);
-	json_decref(a->policy_objects);
 }
 
 /* ---- text ---------------------------------------------------------------------- */
@@ -722,9 +405,8 @@ static int check_namespaces(const struct np_model *model, const struct np_path_l
 	return NP_EXIT_OK;
 }
 
-static int lint(const struct lint_options *opts, const struct input *in)
+static int lint(const struct lint_options *opts, const struct np_model *model)
 {
-	struct annotations annotations = { 0 };
 	struct np_lint_options lint_opts = {
 		.required_annotations = opts->required_annotations.paths,
 		.n_required_annotations = opts->required_annotations.count,
@@ -732,37 +414,31 @@ static int lint(const struct lint_options *opts, const struct input *in)
 		.n_isolated_namespaces = opts->isolated_namespaces.count,
 	};
 	struct np_lint_report report;
-	int status = check_namespaces(in->model, &opts->isolated_namespaces);
+	int status = check_namespaces(model, &opts->isolated_namespaces);
 
-	if (status == NP_EXIT_OK)
-		status = read_annotations(in, opts->default_ns, &annotations);
-	if (status != NP_EXIT_OK) {
-		annotations_free(&annotations, in->model->n_policies);
+	if (status != NP_EXIT_OK)
 		return status;
-	}
-	lint_opts.annotations = annotations.by_policy;
-	np_lint_run(in->model, &lint_opts, &report);
+	np_lint_run(model, &lint_opts, &report);
 	if (opts->output == OUTPUT_JSON)
-		print_json(stdout, in->model, &report);
+		print_json(stdout, model, &report);
 	else
-		print_text(stdout, in->model, &report);
+		print_text(stdout, model, &report);
 	status = np_lint_active(&report) > 0 ? NP_EXIT_FAILURE : NP_EXIT_OK;
 	np_lint_report_free(&report);
-	annotations_free(&annotations, in->model->n_policies);
 	return status;
 }
 
 int np_cmd_lint(int argc, char **argv)
 {
 	struct lint_options opts = { .output = OUTPUT_TEXT };
-	struct input in = { 0 };
+	struct np_model *model = NULL;
 	int status = parse_options(argc, argv, &opts);
 
-	if (status == NP_EXIT_OK)
-		status = load_input(&opts, &in);
-	if (status == NP_EXIT_OK)
-		status = lint(&opts, &in);
-	input_free(&in);
+	if (status == NP_EXIT_OK) {
+		model = np_cli_load_model("lint", &opts.files, NULL, opts.default_ns, false);
+		status = model ? lint(&opts, model) : NP_EXIT_USAGE;
+	}
+	np_model_free(model);
 	np_path_list_free(&opts.files);
 	np_path_list_free(&opts.required_annotations);
 	np_path_list_free(&opts.isolated_namespaces);

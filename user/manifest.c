@@ -526,8 +526,8 @@ static int compare_labels(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-/* The map of strings at parent.key (labels, matchLabels, a Service's
- * selector), sorted by key. */
+/* The map of strings at parent.key (labels, annotations, matchLabels, a
+ * Service's selector), sorted by key. */
 static int get_string_map(struct object *o, const json_t *parent, const char *key,
 			  struct np_labels *out)
 {
@@ -561,6 +561,11 @@ static int get_string_map(struct object *o, const json_t *parent, const char *ke
 static int metadata_labels(struct object *o, const json_t *metadata, void *out)
 {
 	return get_string_map(o, metadata, "labels", out);
+}
+
+static int metadata_annotations(struct object *o, const json_t *metadata, void *out)
+{
+	return get_string_map(o, metadata, "annotations", out);
 }
 
 static int compare_strings(const void *a, const void *b)
@@ -1246,7 +1251,8 @@ static int load_policy(struct object *o, const json_t *doc)
 				    .staged = o->src->session->staged,
 				    .origin = origin_of(o) };
 
-	if (get_mapping(o, doc, "spec", policy_spec, &policy) != 0)
+	if (get_mapping(o, doc, "metadata", metadata_annotations, &policy.annotations) != 0 ||
+	    get_mapping(o, doc, "spec", policy_spec, &policy) != 0)
 		return -1;
 	*np_model_add_policy(o->model) = policy;
 	o->src->session->stats.policies++;

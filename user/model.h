@@ -194,6 +194,7 @@ struct np_rule {
 struct np_policy {
 	const char *namespace_name;
 	const char *name;
+	struct np_labels annotations; /* metadata.annotations, sorted by key */
 	struct np_selector pod_selector;
 	bool isolates_ingress; /* policyTypes, with the API's defaults applied */
 	bool isolates_egress;

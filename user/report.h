@@ -3,8 +3,9 @@
  * The daemon aggregates every judged flow by workload pair (source and
  * destination workload, destination port and protocol, verdict) and writes
  * snapshots; `npwatch report`, `suggest` and `diff` read and merge them.
- * This header is the in-memory form both sides share; snapshot.c writes and
- * reads it as gzip-compressed JSON (format "npwatch-report", version 1):
+ * This header is the in-memory form both sides share, with its operations
+ * (report.c); snapshot.c writes and reads it as gzip-compressed JSON
+ * (format "npwatch-report", version 1):
  *
  *   {"format": "npwatch-report", "version": 1,
  *    "node": "lab-node", "start": RFC3339, "end": RFC3339,
@@ -54,6 +55,13 @@ struct np_coverage {
 };
 
 uint64_t np_coverage_lost(const struct np_coverage *coverage);
+
+/* The counters one by one, by the names snapshots give them
+ * ("observations", "ringbuf_lost", ...), for i < NP_COVERAGE_COUNTERS. */
+#define NP_COVERAGE_COUNTERS 7
+const char *np_coverage_counter_name(size_t i);
+uint64_t np_coverage_counter(const struct np_coverage *coverage, size_t i);
+void np_coverage_set_counter(struct np_coverage *coverage, size_t i, uint64_t value);
 
 enum np_report_end_kind { NP_REPORT_POD, NP_REPORT_NODE, NP_REPORT_WORLD };
 
@@ -189,5 +197,14 @@ struct np_report_flow *np_report_find_flow(const struct np_report *report,
 struct np_report_flow *np_report_append_flow(struct np_report *report,
 					     const struct np_report_flow *key);
 void np_flow_index_free(struct np_flow_index *index);
+
+/* Sorts report's policies by namespace, name and staged (in force first).
+ * Returns one that is listed twice, or NULL. */
+const struct np_report_policy *np_report_sort_policies(struct np_report *report);
+
+/* Moves what from holds into into, from being left for np_report_free():
+ * windows widened, coverage summed (per node too), policies united (of one
+ * both describe, the later description kept), flows merged by key. */
+void np_report_merge(struct np_report *into, struct np_report *from);
 
 #endif

@@ -14,7 +14,7 @@
  *     addresses outside the cluster by /32 or /128 ipBlocks, DNS on UDP and
  *     TCP 53 both.
  * Suggestions are data: each is a NetworkPolicy object as a JSON tree,
- * rendered as YAML for people and for the manifest loader.
+ * rendered as YAML (policyyaml.h) for people and for the manifest loader.
  *
  * Nothing is trusted by construction alone: np_suggest_prove() judges every
  * observed flow again with the suggestions staged, and sweeps the flows
@@ -126,19 +126,5 @@ void np_suggest_prove(const struct np_suggestions *suggestions, const struct np_
 /* "verified: 12 of 12 observed blocked flows now allowed; 0 previously
  * denied flows opened beyond them", then what else was checked. */
 void np_suggest_proof_summary(const struct np_suggest_proof *proof, char *buf, size_t len);
-
-/* A Kubernetes object as YAML (block style, two-space indents, indented
- * sequences, keys in the object's order, strings quoted whenever YAML 1.1
- * could read them as anything else). Returns a malloc'd string. */
-char *np_suggest_yaml(const json_t *object);
-
-/* A unified diff (3 lines of context) from old_text to new_text, with
- * headers naming them; "" when they are equal. Returns a malloc'd string. */
-char *np_suggest_diff(const char *old_name, const char *old_text, const char *new_name,
-		      const char *new_text);
-
-/* A NetworkPolicy of the model as the API would return it (without the
- * labels, annotations and comments the model does not keep). */
-json_t *np_suggest_policy_json(const struct np_policy *policy);
 
 #endif

@@ -21,6 +21,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "manifest.h"
+#include "policyyaml.h"
 #include "report.h"
 #include "suggest.h"
 
@@ -215,12 +216,12 @@ static void origin_text(const struct np_policy *policy, char *buf, size_t len)
 /* The diff of a patch, both sides rendered from the model. */
 static char *patch_diff(const struct np_suggestion *item)
 {
-	char *old_yaml = np_suggest_yaml(item->original), *new_yaml = np_suggest_yaml(item->policy);
+	char *old_yaml = np_policy_yaml(item->original), *new_yaml = np_policy_yaml(item->policy);
 	char old_name[320], new_name[320], *diff;
 
 	snprintf(old_name, sizeof(old_name), "%s/%s (now)", item->namespace_name, item->name);
 	snprintf(new_name, sizeof(new_name), "%s/%s (patched)", item->namespace_name, item->name);
-	diff = np_suggest_diff(old_name, old_yaml, new_name, new_yaml);
+	diff = np_unified_diff(old_name, old_yaml, new_name, new_yaml);
 	free(old_yaml);
 	free(new_yaml);
 	return diff;
@@ -241,7 +242,7 @@ static void comment_lines(FILE *out, const char *text)
 
 static void write_item_yaml(FILE *out, const struct np_suggestion *item)
 {
-	char origin[512], *diff, *yaml = np_suggest_yaml(item->policy);
+	char origin[512], *diff, *yaml = np_policy_yaml(item->policy);
 
 	if (item->kind == NP_SUGGEST_PATCH) {
 		origin_text(item->patched, origin, sizeof(origin));
@@ -259,9 +260,9 @@ static void write_item_yaml(FILE *out, const struct np_suggestion *item)
 		fprintf(out, "#   %s\n", item->admits[i]);
 	if (item->kind == NP_SUGGEST_PATCH) {
 		fputs("# Both sides are rendered from the cluster model, not from the original\n"
-		      "# file: its comments, labels and annotations are neither shown nor\n"
-		      "# carried over. Apply the change to the original, or mind them when\n"
-		      "# applying this.\n",
+		      "# file: its annotations are carried over, its comments and labels are\n"
+		      "# neither shown nor carried over. Apply the change to the original, or\n"
+		      "# mind them when applying this.\n",
 		      out);
 		diff = patch_diff(item);
 		comment_lines(out, diff);

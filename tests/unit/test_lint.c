@@ -84,7 +84,6 @@ struct fixture {
 	struct np_model *model;
 	struct np_lint_options opts;
 	struct np_label labels[MAX_POLICIES][MAX_ANNOTATIONS];
-	struct np_labels annotations[MAX_POLICIES];
 	struct np_lint_report report;
 };
 
@@ -116,7 +115,6 @@ static struct fixture *load(void **state, const char *first, const char *second)
 	f->model = np_test_model(text, NULL);
 	free(text);
 	assert_true(f->model->n_policies <= MAX_POLICIES);
-	f->opts.annotations = f->annotations;
 	return f;
 }
 
@@ -136,15 +134,17 @@ static const struct np_policy *policy_named(const struct fixture *f, const char 
 	return NULL;
 }
 
-/* Adds an annotation, keeping the policy's keys sorted as np_labels wants. */
+/* Adds an annotation to a policy of the model (the test manifests state none),
+ * keeping its keys sorted as np_labels wants. */
 static void annotate(struct fixture *f, const char *ns, const char *name, const char *key,
 		     const char *value)
 {
 	size_t index = (size_t)(policy_named(f, ns, name) - f->model->policies);
-	struct np_labels *labels = &f->annotations[index];
+	struct np_labels *labels = &f->model->policies[index].annotations;
 	struct np_label *items = f->labels[index];
 	size_t at = labels->count;
 
+	assert_true(labels->count == 0 || labels->items == items);
 	assert_true(labels->count < MAX_ANNOTATIONS);
 	while (at > 0 && strcmp(items[at - 1].key, key) > 0) {
 		items[at] = items[at - 1];

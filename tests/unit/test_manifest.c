@@ -561,6 +561,71 @@ static void test_every_field_is_loaded(void **state)
 	np_model_free(m);
 }
 
+/* ---- policy annotations ----------------------------------------------------------- */
+
+static void test_policy_annotations(void **state)
+{
+	struct np_model *m = load("apiVersion: networking.k8s.io/v1\n"
+				  "kind: NetworkPolicy\n"
+				  "metadata:\n"
+				  "  name: allow-web\n"
+				  "  namespace: prod\n"
+				  "  annotations:\n"
+				  "    owner: shop-team\n"
+				  "    npwatch.io/lint-ignore: \"no-dns-egress, duplicate-rule\"\n"
+				  "    empty: \"\"\n"
+				  "spec: {podSelector: {}}\n"
+				  "---\n"
+				  "apiVersion: networking.k8s.io/v1\n"
+				  "kind: NetworkPolicy\n"
+				  "metadata: {name: plain, namespace: prod, annotations: null}\n"
+				  "spec: {podSelector: {}}\n");
+	const struct np_policy *annotated = &m->policies[0], *plain = &m->policies[1];
+
+	(void)state;
+	assert_int_equal(m->n_policies, 2);
+	assert_string_equal(annotated->name, "allow-web");
+	assert_int_equal(annotated->annotations.count, 3);
+	/* Sorted by key, for np_labels_get(). */
+	assert_string_equal(annotated->annotations.items[0].key, "empty");
+	assert_string_equal(annotated->annotations.items[1].key, "npwatch.io/lint-ignore");
+	assert_string_equal(annotated->annotations.items[2].key, "owner");
+	assert_string_equal(np_labels_get(&annotated->annotations, "owner"), "shop-team");
+	assert_string_equal(np_labels_get(&annotated->annotations, "npwatch.io/lint-ignore"),
+			    "no-dns-egress, duplicate-rule");
+	assert_string_equal(np_labels_get(&annotated->annotations, "empty"), "");
+	assert_null(np_labels_get(&annotated->annotations, "justification"));
+	assert_string_equal(plain->name, "plain");
+	assert_int_equal(plain->annotations.count, 0);
+	assert_null(np_labels_get(&plain->annotations, "owner"));
+	np_model_free(m);
+}
+
+static void test_error_annotations(void **state)
+{
+	static const char head[] = "apiVersion: networking.k8s.io/v1\n"
+				   "kind: NetworkPolicy\n"
+				   "metadata:\n"
+				   "  name: allow-web\n"
+				   "  namespace: prod\n";
+	char text[512];
+
+	(void)state;
+	snprintf(text, sizeof(text), "%s  annotations: [owner]\nspec: {podSelector: {}}\n", head);
+	expect_error(text, "web.yaml: NetworkPolicy prod/allow-web: metadata.annotations: must be "
+			   "a mapping, not a list");
+	snprintf(text, sizeof(text),
+		 "%s  annotations: {owner: shop, replicas: 3}\nspec: {podSelector: {}}\n", head);
+	expect_error(text, "web.yaml: NetworkPolicy prod/allow-web: "
+			   "metadata.annotations[replicas]: must be a string, not a number "
+			   "(quote it to keep it text)");
+	snprintf(text, sizeof(text), "%s  annotations: {reviewed: yes}\nspec: {podSelector: {}}\n",
+		 head);
+	expect_error(text, "web.yaml: NetworkPolicy prod/allow-web: "
+			   "metadata.annotations[reviewed]: must be a string, not a boolean "
+			   "(quote true to keep it text)");
+}
+
 /* ---- policyTypes defaults, empty lists ------------------------------------------ */
 
 static void expect_isolation(const char *spec, bool ingress, bool egress, size_t n_ingress,
@@ -1215,6 +1280,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_yaml_and_json_give_identical_models),
 		cmocka_unit_test(test_every_field_is_loaded),
+		cmocka_unit_test(test_policy_annotations),
 		cmocka_unit_test(test_policy_types_defaults),
 		cmocka_unit_test(test_empty_from_and_ports_mean_all),
 		cmocka_unit_test(test_peers_of_every_kind),
@@ -1240,6 +1306,7 @@ int main(void)
 		cmocka_unit_test(test_error_peer),
 		cmocka_unit_test(test_error_policy_types),
 		cmocka_unit_test(test_error_wrong_types),
+		cmocka_unit_test(test_error_annotations),
 		cmocka_unit_test(test_error_addresses),
 		cmocka_unit_test(test_error_service_ports),
 		cmocka_unit_test(test_nothing_half_loaded),

@@ -1,6 +1,7 @@
 /* test_snapshot — snapshots on disk: the round trip, merging nodes and
  * intervals, and every kind of bad file refused with a message that names
- * the file and the field, while the others still merge.
+ * the file and the field, while the others still merge; then the building
+ * blocks of reports in memory (report.c).
  *
  * Reports are built by hand; hand-written JSON (the format of report.h)
  * stands for files from other builds. Files go to a fresh temporary folder.
@@ -934,6 +935,47 @@ static void test_coverage_lost_counts_every_loss(void **state)
 	assert_string_equal(np_report_end_kind_name(NP_REPORT_WORLD), "world");
 }
 
+/* Each counter by its name, and each a field of its own. */
+static void test_coverage_counters_by_name(void **state)
+{
+	struct np_coverage coverage = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < NP_COVERAGE_COUNTERS; i++)
+		np_coverage_set_counter(&coverage, i, (uint64_t)1 << i);
+	assert_string_equal(np_coverage_counter_name(0), "observations");
+	assert_int_equal(coverage.observations, 1);
+	assert_string_equal(np_coverage_counter_name(NP_COVERAGE_COUNTERS - 1),
+			    "aggregate_overflow");
+	assert_int_equal(coverage.aggregate_overflow, 64);
+	assert_int_equal(np_coverage_lost(&coverage), 2 + 4 + 8 + 16 + 32 + 64);
+	for (size_t i = 0; i < NP_COVERAGE_COUNTERS; i++)
+		assert_int_equal(np_coverage_counter(&coverage, i), (uint64_t)1 << i);
+}
+
+static void test_policies_sort_and_duplicates_are_found(void **state)
+{
+	const struct np_report_rule one_rule[] = { rule(true, 0, 5, 1) };
+	const struct np_report_policy *twice;
+	struct np_report r;
+
+	(void)state;
+	np_report_init(&r);
+	add_policy(&r, "shop", "p", true, NULL, one_rule, 1);
+	add_policy(&r, "shop", "p", false, NULL, one_rule, 1);
+	add_policy(&r, "ops", "q", false, NULL, one_rule, 1);
+	assert_null(np_report_sort_policies(&r));
+	assert_string_equal(r.policies[0].name, "q");
+	assert_false(r.policies[1].staged);
+	assert_true(r.policies[2].staged);
+	add_policy(&r, "shop", "p", false, "again.yaml", one_rule, 1);
+	twice = np_report_sort_policies(&r);
+	assert_non_null(twice);
+	assert_string_equal(twice->name, "p");
+	assert_false(twice->staged);
+	np_report_free(&r);
+}
+
 #define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
@@ -956,6 +998,8 @@ int main(void)
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_the_flow_index_follows_the_flows),
 		cmocka_unit_test(test_coverage_lost_counts_every_loss),
+		cmocka_unit_test(test_coverage_counters_by_name),
+		cmocka_unit_test(test_policies_sort_and_duplicates_are_found),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

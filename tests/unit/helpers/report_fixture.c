@@ -159,49 +159,10 @@ void np_test_rule(struct np_report_policy *policy, bool ingress, int index, long
 		.admits_ports = admits_ports };
 }
 
-static void free_end(struct np_report_end *end)
-{
-	free(end->namespace_name);
-	free(end->workload);
-	free(end->ip);
-}
-
-static void free_flow(struct np_report_flow *flow)
-{
-	free_end(&flow->src);
-	free_end(&flow->dst);
-	free(flow->service);
-	free(flow->protocol);
-	free(flow->verdict);
-	for (size_t i = 0; i < flow->n_denied_by; i++)
-		free(flow->denied_by[i]);
-	free(flow->denied_by);
-	for (size_t i = 0; i < flow->n_rules_used; i++)
-		free(flow->rules_used[i].policy);
-	free(flow->rules_used);
-	for (size_t i = 0; i < NP_REPORT_SAMPLES; i++) {
-		free(flow->sample_src_pods[i]);
-		free(flow->sample_dst_pods[i]);
-		free(flow->sample_processes[i]);
-	}
-}
-
 void np_test_report_free(struct np_report *report)
 {
 	if (!report)
 		return;
-	for (size_t i = 0; i < report->n_nodes; i++)
-		free(report->nodes[i].name);
-	free(report->nodes);
-	for (size_t i = 0; i < report->n_flows; i++)
-		free_flow(&report->flows[i]);
-	free(report->flows);
-	for (size_t i = 0; i < report->n_policies; i++) {
-		free(report->policies[i].namespace_name);
-		free(report->policies[i].name);
-		free(report->policies[i].file);
-		free(report->policies[i].rules);
-	}
-	free(report->policies);
+	np_report_free(report);
 	free(report);
 }
