@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "workload.h"
+#include "xalloc.h"
 
 /* Room for "namespace/name" of a pod, Service or policy. */
 #define OBJECT_NAME_MAX 320
@@ -25,23 +26,6 @@ struct np_aggregate {
 };
 
 /* As everywhere in the daemon, running out of memory is fatal. */
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *text)
-{
-	char *copy = strdup(text);
-
-	if (!copy)
-		abort();
-	return copy;
-}
 
 struct np_aggregate *np_aggregate_new(size_t max_keys, time_t start,
 				      const struct np_coverage *counters)

@@ -18,6 +18,7 @@
 
 #include "resolve.h"
 #include "textbuf.h"
+#include "xalloc.h"
 
 #define TEXT_LEN 1024
 #define HINT_VALUES 6 /* label values or port names shown in a hint */
@@ -54,20 +55,6 @@ static char *text_dup(const char *text)
 	if (!copy)
 		abort();
 	return copy;
-}
-
-__attribute__((format(printf, 1, 2))) static char *format(const char *fmt, ...)
-{
-	char *text;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&text, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	return text;
 }
 
 /* Scratch arrays sized by the model: heap, not stack, for large clusters. */
@@ -347,9 +334,9 @@ static void check_selects_pods(struct lint *l, const struct np_policy *policy)
 	candidates = count_selectable(pods, n);
 	if (candidates == 0) {
 		add_finding(l, NP_LINT_SELECTS_NO_POD, policy, text_dup("metadata.namespace"),
-			    format("selects no pod: there is no pod in namespace %s",
+			    xasprintf("selects no pod: there is no pod in namespace %s",
 				   policy->namespace_name),
-			    format("check metadata.namespace (or -n for manifests that state "
+			    xasprintf("check metadata.namespace (or -n for manifests that state "
 				   "none), and that the cluster's pods of %s are loaded",
 				   policy->namespace_name));
 		return;
@@ -366,9 +353,9 @@ static void check_selects_pods(struct lint *l, const struct np_policy *policy)
 	add_selector_hint(&t, &policy->pod_selector, sets, selected, "they", "pod there");
 	free(sets);
 	add_finding(l, NP_LINT_SELECTS_NO_POD, policy, text_dup("spec.podSelector"),
-		    format("podSelector %s selects no pod of namespace %s (%zu pod%s there; %s)",
+		    xasprintf("podSelector %s selects no pod of namespace %s (%zu pod%s there; %s)",
 			   sel, policy->namespace_name, candidates, plural(candidates), hint),
-		    format("select by labels the pods carry (kubectl get pods -n %s "
+		    xasprintf("select by labels the pods carry (kubectl get pods -n %s "
 			   "--show-labels), or delete the policy",
 			   policy->namespace_name));
 }
@@ -377,7 +364,7 @@ static void check_selects_pods(struct lint *l, const struct np_policy *policy)
 
 static char *peer_field(enum np_direction dir, size_t rule, size_t peer, const char *what)
 {
-	return format("spec.%s[%zu].%s[%zu].%s", direction_key(dir), rule, peers_key(dir), peer,
+	return xasprintf("spec.%s[%zu].%s[%zu].%s", direction_key(dir), rule, peers_key(dir), peer,
 		      what);
 }
 
@@ -404,7 +391,7 @@ static bool check_namespace_half(struct lint *l, const struct np_policy *policy,
 	free(sets);
 	add_finding(l, NP_LINT_SELECTOR_MATCHES_NOTHING, policy,
 		    peer_field(dir, rule, k, "namespaceSelector"),
-		    format("namespaceSelector %s matches no namespace (%zu in the model; %s)", sel,
+		    xasprintf("namespaceSelector %s matches no namespace (%zu in the model; %s)", sel,
 			   m->n_namespaces, hint),
 		    text_dup("label the namespaces meant (kubectl label namespace NAME KEY=VALUE) "
 			     "or select by a label they carry; kubernetes.io/metadata.name "
@@ -537,7 +524,7 @@ static void check_ipblock(struct lint *l, const struct np_policy *policy, enum n
 		return;
 	np_cidr_format(&peer->ipblock.cidr, cidr, sizeof(cidr));
 	f = add_finding(l, NP_LINT_IPBLOCK_COVERS_PODS, policy, peer_field(dir, rule, k, "ipBlock"),
-			format("ipBlock %s takes in the addresses of %zu pod%s: pod traffic is "
+			xasprintf("ipBlock %s takes in the addresses of %zu pod%s: pod traffic is "
 			       "matched by podSelector and namespaceSelector, while whether an "
 			       "ipBlock matches it depends on the CNI (which may see a node "
 			       "address after SNAT, or apply ipBlock to cluster-external traffic "
@@ -654,8 +641,8 @@ static void check_named_port(struct lint *l, const struct np_policy *policy,
 		add_declared_ports(&t, dests, n);
 	free(dests);
 	add_finding(l, NP_LINT_UNKNOWN_NAMED_PORT, policy,
-		    format("spec.%s[%zu].ports[%zu].port", direction_key(dir), r, j),
-		    format("port \"%s\" (%s): no pod %s declares a container port of that name and "
+		    xasprintf("spec.%s[%zu].ports[%zu].port", direction_key(dir), r, j),
+		    xasprintf("port \"%s\" (%s): no pod %s declares a container port of that name and "
 			   "protocol (%zu pod%s; %s), so the entry admits nothing",
 			   port->name, np_proto_name(port->proto),
 			   dir == NP_DIR_INGRESS ? "the policy selects"
@@ -709,10 +696,10 @@ static void check_annotations(struct lint *l, const struct np_policy *policy)
 	if (n == 0)
 		return;
 	add_finding(l, NP_LINT_MISSING_ANNOTATION, policy, text_dup("metadata.annotations"),
-		    format("missing annotation%s %s: every policy is to say who owns it and why "
+		    xasprintf("missing annotation%s %s: every policy is to say who owns it and why "
 			   "the traffic it allows is needed",
 			   plural(n), missing),
-		    format("add metadata.annotations {%s}", example));
+		    xasprintf("add metadata.annotations {%s}", example));
 }
 
 static void check_policy(struct lint *l, const struct np_policy *policy)
@@ -909,7 +896,7 @@ struct rule_at {
 
 static char *rule_field(const struct rule_at *at)
 {
-	return format("spec.%s[%zu]", direction_key(at->dir), at->index);
+	return xasprintf("spec.%s[%zu]", direction_key(at->dir), at->index);
 }
 
 /* "spec.ingress[0]", or "spec.ingress[0] of production/web" for another policy's. */
@@ -1224,8 +1211,8 @@ static void report_one_protocol(struct lint *l, const struct np_pod *pod, int al
 	char *field;
 
 	if (policy) {
-		field = by->port >= 0 ? format("spec.%s[%d].ports", dir, by->rule)
-				      : format("spec.%s[%d]", dir, by->rule);
+		field = by->port >= 0 ? xasprintf("spec.%s[%d].ports", dir, by->rule)
+				      : xasprintf("spec.%s[%d]", dir, by->rule);
 	} else {
 		/* The DNS pod that answered the one protocol is not isolated,
 		 * the one judged for the other is. */
@@ -1233,12 +1220,12 @@ static void report_one_protocol(struct lint *l, const struct np_pod *pod, int al
 		field = text_dup("spec.ingress");
 	}
 	add_pod_finding(l, NP_LINT_DNS_ONE_PROTOCOL, policy, field,
-			format("allows DNS over %s 53 but not %s 53: %s", yes, no,
+			xasprintf("allows DNS over %s 53 but not %s 53: %s", yes, no,
 			       allowed == DNS_UDP
 				       ? "resolvers retry over TCP when an answer does not fit "
 					 "in UDP (many records, DNSSEC), and those lookups fail"
 				       : "resolvers ask over UDP first, so most lookups fail"),
-			format("add {protocol: %s, port: 53} next to the %s entry", no, yes), pod);
+			xasprintf("add {protocol: %s, port: 53} next to the %s entry", no, yes), pod);
 }
 
 static void check_dns(struct lint *l)
@@ -1356,11 +1343,11 @@ static void check_isolation(struct lint *l)
 			continue;
 		open = openness(in, out);
 		add_pod_finding(l, NP_LINT_UNISOLATED_POD, NULL, text_dup(""),
-				format("pod %s/%s is not isolated for %s: no policy of namespace "
+				xasprintf("pod %s/%s is not isolated for %s: no policy of namespace "
 				       "%s selects it%s, so any traffic %s it is allowed",
 				       pod->namespace_name, pod->name, open.directions,
 				       pod->namespace_name, open.qualifier, open.traffic),
-				format("apply a default deny to namespace %s (podSelector: {}, "
+				xasprintf("apply a default deny to namespace %s (podSelector: {}, "
 				       "policyTypes: [Ingress, Egress]), then allow what the pod "
 				       "needs",
 				       pod->namespace_name),

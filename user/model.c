@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xalloc.h"
+
 #define CHUNK_SIZE (64 * 1024)
 #define ALIGNMENT alignof(max_align_t)
 
@@ -116,14 +118,6 @@ void np_model_free(struct np_model *model)
 
 /* The model's API has no failure path for memory: running out of it while
  * building a model is fatal, as it is for the rest of the daemon. */
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p)
-		abort();
-	return p;
-}
 
 void *np_model_alloc(struct np_model *model, size_t size)
 {

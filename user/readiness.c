@@ -9,17 +9,9 @@
 #include <string.h>
 
 #include "textbuf.h"
+#include "xalloc.h"
 
 #define EVERY_PORT 65535L
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p)
-		abort();
-	return p;
-}
 
 /* ---- filters ------------------------------------------------------------- */
 

@@ -13,43 +13,12 @@
 #include <string.h>
 
 #include "textbuf.h"
+#include "xalloc.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const every_verdict[] = { "would-deny", "deny-attempt", "enforcement-gap",
 					     "deny" };
-
-static void *xcalloc(size_t n, size_t size)
-{
-	void *p = calloc(n ? n : 1, size);
-
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *text)
-{
-	char *copy = strdup(text);
-
-	if (!copy)
-		abort();
-	return copy;
-}
-
-static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static char *xprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *text;
-
-	va_start(ap, fmt);
-	if (vasprintf(&text, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	return text;
-}
 
 /* ---- UTF-8 --------------------------------------------------------------- */
 
@@ -229,7 +198,7 @@ static char *destination_text(const struct np_report_flow *flow)
 	char buf[512];
 
 	np_render_end(&flow->dst, buf, sizeof(buf));
-	return flow->service ? xprintf("%s via service %s", buf, flow->service) : xstrdup(buf);
+	return flow->service ? xasprintf("%s via service %s", buf, flow->service) : xstrdup(buf);
 }
 
 static char *join(char *const *items, size_t n, const char *none)
@@ -265,9 +234,9 @@ static char *samples_text(const struct np_report_flow *flow)
 	if (strcmp(src, "-") == 0 && strcmp(dst, "-") == 0 && !processes[0])
 		text = xstrdup("-");
 	else if (processes[0])
-		text = xprintf("%s -> %s (%s)", src, dst, processes);
+		text = xasprintf("%s -> %s (%s)", src, dst, processes);
 	else
-		text = xprintf("%s -> %s", src, dst);
+		text = xasprintf("%s -> %s", src, dst);
 	free(src);
 	free(dst);
 	free(processes);
@@ -276,7 +245,7 @@ static char *samples_text(const struct np_report_flow *flow)
 
 static char *count_text(uint64_t count)
 {
-	return xprintf("%" PRIu64, count);
+	return xasprintf("%" PRIu64, count);
 }
 
 static const char *direction_name(bool ingress)
@@ -286,20 +255,20 @@ static const char *direction_name(bool ingress)
 
 static char *policy_text(const struct np_report_policy *policy)
 {
-	return xprintf("%s/%s%s", policy->namespace_name, policy->name,
+	return xasprintf("%s/%s%s", policy->namespace_name, policy->name,
 		       policy->staged ? " (staged)" : "");
 }
 
 static char *rule_text(const struct np_report_rule *rule)
 {
-	return xprintf("spec.%s[%d]", direction_name(rule->ingress), rule->index);
+	return xasprintf("spec.%s[%d]", direction_name(rule->ingress), rule->index);
 }
 
 /* "40 pods", "1 port", or the words for no limit. */
 static char *admits_text(long admits, const char *unit, const char *every)
 {
 	return admits < 0 ? xstrdup(every)
-			  : xprintf("%ld %s%s", admits, unit, admits == 1 ? "" : "s");
+			  : xasprintf("%ld %s%s", admits, unit, admits == 1 ? "" : "s");
 }
 
 /* "admits 40 pods, 2 seen; admits every port, 1 seen" */
@@ -457,11 +426,11 @@ static void readiness_table(const struct np_analysis *analysis, struct table *ta
 				       analysis->readiness[j].policy; j++)
 			policies++;
 		TABLE_ROW(table,
-			  row->policy ? xprintf("%s/%s", row->namespace_name, row->policy)
-				      : xprintf("namespace %s (%zu polic%s)", row->namespace_name,
+			  row->policy ? xasprintf("%s/%s", row->namespace_name, row->policy)
+				      : xasprintf("namespace %s (%zu polic%s)", row->namespace_name,
 						policies, policies == 1 ? "y" : "ies"),
 			  xstrdup(row->go ? "go" : "no-go"), count_text(row->would_deny),
-			  xprintf("%zu", row->flows), xprintf("%zu", row->peers),
+			  xasprintf("%zu", row->flows), xasprintf("%zu", row->peers),
 			  time_text(row->first_seen), time_text(row->last_seen),
 			  count_text(analysis->lost), xstrdup(row->reason));
 	}
@@ -517,7 +486,7 @@ static void flows_table(const struct np_report *report, const struct np_report_f
 	for (size_t i = 0; i < n; i++)
 		TABLE_ROW(table, xstrdup(flows[i]->verdict), end_text(&flows[i]->src),
 			  destination_text(flows[i]),
-			  xprintf("%u/%s", flows[i]->port, flows[i]->protocol),
+			  xasprintf("%u/%s", flows[i]->port, flows[i]->protocol),
 			  count_text(flows[i]->count), time_text(flows[i]->first_seen),
 			  time_text(flows[i]->last_seen),
 			  join(flows[i]->denied_by, flows[i]->n_denied_by, "-"),
@@ -555,8 +524,8 @@ static void rule_tables(const struct np_analysis *analysis, struct table *unused
 				  admits_text(f->rule->admits_ports, "port", "every port"));
 		else
 			TABLE_ROW(broad, policy_text(f->policy), rule_text(f->rule),
-				  count_text(f->uses), xprintf("%zu", f->peers_seen),
-				  xprintf("%zu", f->ports_seen), broad_reason(f));
+				  count_text(f->uses), xasprintf("%zu", f->peers_seen),
+				  xasprintf("%zu", f->ports_seen), broad_reason(f));
 	}
 }
 

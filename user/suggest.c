@@ -42,20 +42,6 @@ static const char *const UNOBSERVED_ADDRESSES[] = { "192.0.2.1", "2001:db8::1" }
 
 /* ---- memory ------------------------------------------------------------------------------ */
 
-__attribute__((format(printf, 1, 2))) static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *text;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&text, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		abort();
-	return text;
-}
-
 static void append_line(char ***lines, size_t *n, char *line)
 {
 	*lines = xrealloc(*lines, *n + 1, sizeof(**lines));

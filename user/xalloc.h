@@ -8,6 +8,7 @@
 #ifndef NPWATCH_XALLOC_H
 #define NPWATCH_XALLOC_H
 
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,21 @@ static inline char *xstrdup(const char *text)
 	if (!copy)
 		abort();
 	return copy;
+}
+
+/* A formatted copy, as asprintf makes it; never NULL. */
+__attribute__((format(printf, 1, 2))) static inline char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&text, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	return text;
 }
 
 /* A FILE writing into memory, for texts built piece by piece. */

@@ -18,6 +18,8 @@
 
 #include <yaml.h>
 
+#include "xalloc.h"
+
 /* Aliases can make a small document expand to an enormous tree ("billion
  * laughs"); the nodes aliases add are capped. */
 #define MAX_ALIAS_NODES (1u << 20)
@@ -53,24 +55,6 @@ struct builder {
 	struct np_yaml_stream *out;
 	size_t docs_cap, marks_cap;
 };
-
-static void *xrealloc(void *p, size_t n, size_t size)
-{
-	void *grown = realloc(p, (n ? n : 1) * size);
-
-	if (!grown)
-		abort();
-	return grown;
-}
-
-static char *xstrdup(const char *text)
-{
-	char *copy = strdup(text);
-
-	if (!copy)
-		abort();
-	return copy;
-}
 
 static json_t *checked(json_t *value)
 {
