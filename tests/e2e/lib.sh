@@ -33,6 +33,10 @@ require_root_and_bpf() {
 		not_ok "end-to-end tests need kernel BTF at /sys/kernel/btf/vmlinux"
 		exit 1
 	fi
+	require_npwatch
+}
+
+require_npwatch() {
 	if [ ! -x "$NPWATCH" ]; then
 		not_ok "build/npwatch is missing: run make first"
 		exit 1

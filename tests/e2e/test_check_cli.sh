@@ -5,79 +5,12 @@
 # status and message of every kind of bad input. Needs no root.
 set -u
 . "$(dirname "$0")/lib.sh"
-trap 'rm -rf "$E2E_TMP"' EXIT
-
-if [ ! -x "$NPWATCH" ]; then
-	not_ok "build/npwatch is missing: run make first"
-	exit 1
-fi
-
-SHOP=$E2E_REPO/examples/shop-cluster.yaml
-POLICIES=$E2E_REPO/policies
-FRONTEND=production/frontend-7d9c6b5f4-x2k8p
-BACKEND=production/backend-5f6b8c7d9-q4w7e
-DB=production/db-0
-LOADGEN=staging/loadgen-8c9d7f6b5-z3x5v
-COREDNS_1=kube-system/coredns-6d4b75cb6d-k9d2x
-COREDNS_2=kube-system/coredns-6d4b75cb6d-p5l8h
-OUT=$E2E_TMP/out
-ERR=$E2E_TMP/err
+. "$(dirname "$0")/cli.sh"
 
 # ---- helpers ------------------------------------------------------------------------------
 
-# run ARGS...: runs npwatch with no input; stdout, stderr and status kept.
-run() {
-	"$NPWATCH" "$@" >"$OUT" 2>"$ERR" </dev/null
-	RC=$?
-}
-
-# run_input FILE ARGS...: the same with FILE on stdin.
-run_input() {
-	local input=$1
-	shift
-	"$NPWATCH" "$@" >"$OUT" 2>"$ERR" <"$input"
-	RC=$?
-}
-
 # check_shop ARGS...: `npwatch check` on the example cluster and all its policies.
 check_shop() { run check -f "$SHOP" -f "$POLICIES" "$@"; }
-
-# Each test gathers problems with want_*, then prints one TAP line with report.
-PROBLEMS=()
-want_rc() { [ "$RC" -eq "$1" ] || PROBLEMS+=("exit status $RC, want $1"); }
-want_out() { grep -qF -- "$1" "$OUT" || PROBLEMS+=("stdout lacks: $1"); }
-want_err() { grep -qF -- "$1" "$ERR" || PROBLEMS+=("stderr lacks: $1"); }
-want_first_line() {
-	[ "$(head -n 1 "$OUT")" = "$1" ] || PROBLEMS+=("first line is not: $1")
-}
-want_not() { # out|err TEXT
-	local file=$OUT
-	[ "$1" = err ] && file=$ERR
-	! grep -qF -- "$2" "$file" || PROBLEMS+=("std$1 has: $2")
-}
-want_empty() { # out|err
-	local file=$OUT
-	[ "$1" = err ] && file=$ERR
-	[ ! -s "$file" ] || PROBLEMS+=("std$1 is not empty")
-}
-# want_json FILTER: jq FILTER over the answers on stdout (an array of them) is true.
-want_json() {
-	local result
-	result=$(jq -s "$1" "$OUT" 2>&1)
-	[ "$result" = true ] || PROBLEMS+=("jq -s '$1' gave ${result:-nothing}")
-}
-
-report() {
-	if [ ${#PROBLEMS[@]} -eq 0 ]; then
-		ok "$1"
-	else
-		not_ok "$1"
-		printf '#   %s\n' "${PROBLEMS[@]}"
-		sed 's/^/#   stdout: /' "$OUT"
-		sed 's/^/#   stderr: /' "$ERR"
-	fi
-	PROBLEMS=()
-}
 
 probes() { # FILE LINE...: a probe file
 	local file=$1
@@ -138,24 +71,24 @@ report "an allowed probe: ALLOW and the rules that allow each direction"
 
 check_shop --from "$LOADGEN" --to "$DB" --port 5432 -o json
 want_rc 0
-want_json 'length == 1'
-want_json ".[0] | .from == \"$LOADGEN\" and .to == \"$DB\" and .port == 5432
+want_json_lines 'length == 1'
+want_json_lines ".[0] | .from == \"$LOADGEN\" and .to == \"$DB\" and .port == 5432
 	and .protocol == \"TCP\""
-want_json '.[0] | .verdict == "deny" and .egress == "allow" and .ingress == "deny"'
-want_json '.[0].explanation.ingress | .allowed == false and .isolated and .allowed_by == null'
-want_json '.[0].explanation.ingress.policies
+want_json_lines '.[0] | .verdict == "deny" and .egress == "allow" and .ingress == "deny"'
+want_json_lines '.[0].explanation.ingress | .allowed == false and .isolated and .allowed_by == null'
+want_json_lines '.[0].explanation.ingress.policies
 	== ["production/allow-db", "production/deny-all", "production/deny-cross-namespace"]'
-want_json '.[0].explanation.ingress.nearest_miss
+want_json_lines '.[0].explanation.ingress.nearest_miss
 	| .policy == "production/allow-db" and .rule == "spec.ingress[0]" and .kind == "peer"'
-want_json ".[0].explanation.egress
+want_json_lines ".[0].explanation.egress
 	| .endpoint == \"$LOADGEN\" and .allowed and (.isolated | not) and .policies == []"
 report "-o json: the probe's fields, verdict, egress, ingress and the explanation"
 
 check_shop --from "$FRONTEND" --to "$BACKEND" --port 8080 --protocol UDP -o json
 want_rc 0
-want_json '.[0] | .protocol == "UDP" and .verdict == "deny" and .egress == "deny"
+want_json_lines '.[0] | .protocol == "UDP" and .verdict == "deny" and .egress == "deny"
 	and .ingress == "allow"'
-want_json '.[0].explanation.egress.nearest_miss
+want_json_lines '.[0].explanation.egress.nearest_miss
 	| .kind == "port" and (.reason | contains("8080/UDP not in ports [8080/TCP]"))'
 report "--protocol UDP is judged as UDP (allow-frontend's egress names TCP only)"
 
@@ -177,11 +110,11 @@ probes "$E2E_TMP/four.jsonl" \
 	"$(probe "$DB" "$COREDNS_1" 53 UDP)"
 check_shop --probes "$E2E_TMP/four.jsonl"
 want_rc 0
-want_json 'length == 5'
-want_json 'map(.verdict) == ["allow", "deny", "allow", "allow", "deny"]'
-want_json "map(.to) == [\"$BACKEND\", \"$DB\", \"$DB\", \"$COREDNS_1\", \"$COREDNS_1\"]"
-want_json 'map(.protocol // "TCP") == ["TCP", "TCP", "TCP", "UDP", "UDP"]'
-want_json 'map(has("error") or has("line")) | any | not'
+want_json_lines 'length == 5'
+want_json_lines 'map(.verdict) == ["allow", "deny", "allow", "allow", "deny"]'
+want_json_lines "map(.to) == [\"$BACKEND\", \"$DB\", \"$DB\", \"$COREDNS_1\", \"$COREDNS_1\"]"
+want_json_lines 'map(.protocol // "TCP") == ["TCP", "TCP", "TCP", "UDP", "UDP"]'
+want_json_lines 'map(has("error") or has("line")) | any | not'
 want_empty err
 report "--probes FILE: one JSON answer per probe, in order (json by default)"
 
@@ -193,7 +126,7 @@ report "--probes FILE: one JSON answer per probe, in order (json by default)"
 } >"$E2E_TMP/stdin.jsonl"
 run_input "$E2E_TMP/stdin.jsonl" check -f "$SHOP" -f "$POLICIES" --probes -
 want_rc 0
-want_json 'map(.verdict) == ["deny", "allow"]'
+want_json_lines 'map(.verdict) == ["deny", "allow"]'
 report "--probes - reads stdin; blank lines are skipped"
 
 run_input "$E2E_TMP/stdin.jsonl" check -f "$SHOP" -f "$POLICIES" --probes - -o text
@@ -216,18 +149,19 @@ probes "$E2E_TMP/bad.jsonl" \
 	"$(probe "$LOADGEN" "$DB" 5432)"
 check_shop --probes "$E2E_TMP/bad.jsonl"
 want_rc 2
-want_json 'length == 11'
-want_json '.[0].verdict == "allow" and .[10].verdict == "deny"'
-want_json '.[1:10] | all(has("error") and (has("verdict") | not))'
-want_json '[.[1:10][] | .line] == [2, 3, 4, 5, 6, 7, 8, 9, 10]'
-want_json '.[1].error | startswith("not a JSON object")'
-want_json '.[3].error == "a probe needs \"from\" and \"to\" as strings"'
-want_json '.[4].error == "\"port\" must be a number from 1 to 65535" and .[5].error == .[4].error'
-want_json '.[6].error == "\"protocol\" must be TCP, UDP or SCTP"'
-want_json '.[7].error == "\"expect\" must be \"allow\" or \"deny\""'
-want_json '.[8].error == "production/ghost: no pod or service ghost in namespace production"'
-want_json '.[9].error | startswith("from: production/backend is a Service")'
-want_json ".[4].from == \"$FRONTEND\" and .[4].port == \"8080\""
+want_json_lines 'length == 11'
+want_json_lines '.[0].verdict == "allow" and .[10].verdict == "deny"'
+want_json_lines '.[1:10] | all(has("error") and (has("verdict") | not))'
+want_json_lines '[.[1:10][] | .line] == [2, 3, 4, 5, 6, 7, 8, 9, 10]'
+want_json_lines '.[1].error | startswith("not a JSON object")'
+want_json_lines '.[3].error == "a probe needs \"from\" and \"to\" as strings"'
+want_json_lines '.[4].error == "\"port\" must be a number from 1 to 65535"
+	and .[5].error == .[4].error'
+want_json_lines '.[6].error == "\"protocol\" must be TCP, UDP or SCTP"'
+want_json_lines '.[7].error == "\"expect\" must be \"allow\" or \"deny\""'
+want_json_lines '.[8].error == "production/ghost: no pod or service ghost in namespace production"'
+want_json_lines '.[9].error | startswith("from: production/backend is a Service")'
+want_json_lines ".[4].from == \"$FRONTEND\" and .[4].port == \"8080\""
 report "bad probe lines: an error answer each, the run goes on, exit 2"
 
 check_shop --probes "$E2E_TMP/bad.jsonl" -o text
@@ -254,7 +188,7 @@ probes "$E2E_TMP/pass.jsonl" \
 	"$(probe "$FRONTEND" kube-system/kube-dns 53 UDP allow)"
 check_shop --probes "$E2E_TMP/pass.jsonl"
 want_rc 0
-want_json 'length == 3 and (map(.expect) == ["allow", "deny", "allow"])'
+want_json_lines 'length == 3 and (map(.expect) == ["allow", "deny", "allow"])'
 want_err "3 passed, 0 failed"
 want_not err "FAIL"
 want_not out "passed"
@@ -271,7 +205,7 @@ probes "$E2E_TMP/fail.jsonl" \
 	"$(probe "$BACKEND" "$DB" 5432 TCP allow)"
 check_shop --probes "$E2E_TMP/fail.jsonl"
 want_rc 1
-want_json 'length == 3'
+want_json_lines 'length == 3'
 want_err "FAIL line 2: $LOADGEN -> $DB 5432/TCP: expected allow, got deny"
 want_err "2 passed, 1 failed"
 want_not err "FAIL line 1"
@@ -305,29 +239,29 @@ report "a Service: the overall verdict, then each backend judged"
 
 check_shop --from "$FRONTEND" --to kube-system/kube-dns --port 53 --protocol UDP -o json
 want_rc 0
-want_json '.[0] | .service == "kube-system/kube-dns" and .verdict == "allow" and .egress == "allow"
-	and .ingress == "allow"'
-want_json ".[0].backends | map(.backend) == [\"$COREDNS_1\", \"$COREDNS_2\"]"
-want_json '.[0].backends
+want_json_lines '.[0] | .service == "kube-system/kube-dns" and .verdict == "allow"
+	and .egress == "allow" and .ingress == "allow"'
+want_json_lines ".[0].backends | map(.backend) == [\"$COREDNS_1\", \"$COREDNS_2\"]"
+want_json_lines '.[0].backends
 	| all(.target_port == 53 and .verdict == "allow" and (.explanation | has("egress")))'
 report "a Service in json: service, overall verdicts and a backends list"
 
 check_shop --from "$FRONTEND" --to 10.96.0.10 --port 53 --protocol TCP -o json
 want_rc 0
-want_json '.[0] | .service == "kube-system/kube-dns" and .verdict == "allow"
+want_json_lines '.[0] | .service == "kube-system/kube-dns" and .verdict == "allow"
 	and (.backends | length) == 2'
 report "a ClusterIP names its Service"
 
 check_shop --from 198.51.100.7 --to production/frontend --port 80 -o json
 want_rc 0
-want_json '.[0] | .verdict == "allow" and (.backends | length) == 2
+want_json_lines '.[0] | .verdict == "allow" and (.backends | length) == 2
 	and all(.backends[]; .target_port == 8080)'
 report "a Service port (80) reaches its backends on the named targetPort (http = 8080)"
 
 check_shop --from "$LOADGEN" --to production/backend --port 8080 -o json
 want_rc 0
-want_json '.[0] | .verdict == "deny" and .egress == "allow" and .ingress == "deny"'
-want_json '.[0].backends | length == 2 and all(.verdict == "deny")'
+want_json_lines '.[0] | .verdict == "deny" and .egress == "allow" and .ingress == "deny"'
+want_json_lines '.[0].backends | length == 2 and all(.verdict == "deny")'
 report "a Service all of whose backends deny: deny"
 
 cat >"$E2E_TMP/partial.yaml" <<'EOF'
@@ -378,8 +312,9 @@ spec:
 EOF
 run check -f "$E2E_TMP/partial.yaml" --from p/client --to p/web --port 80 -o json
 want_rc 0
-want_json '.[0] | .verdict == "partial" and .egress == "allow" and .ingress == "partial"'
-want_json '.[0].backends | map([.backend, .verdict]) == [["p/web-1", "deny"], ["p/web-2", "allow"]]'
+want_json_lines '.[0] | .verdict == "partial" and .egress == "allow" and .ingress == "partial"'
+want_json_lines '.[0].backends | map([.backend, .verdict])
+	== [["p/web-1", "deny"], ["p/web-2", "allow"]]'
 run check -f "$E2E_TMP/partial.yaml" --from p/client --to p/web --port 80
 want_first_line "p/client -> service p/web 80/TCP: PARTIAL (2 backends)"
 probes "$E2E_TMP/partial.jsonl" \
@@ -394,12 +329,12 @@ report "a Service whose backends differ: partial, which meets neither expectatio
 
 run check -f "$E2E_TMP/partial.yaml" --from p/client --to 10.1.255.2 --port 80 -o json
 want_rc 2
-want_json '.[0].error == "service p/nobody has no ready backends for 80/TCP"'
+want_json_lines '.[0].error == "service p/nobody has no ready backends for 80/TCP"'
 report "a Service with no backends: an error, exit 2"
 
 check_shop --from "$FRONTEND" --to kube-system/kube-dns --port 54 --protocol UDP -o json
 want_rc 2
-want_json '.[0].error == "service kube-system/kube-dns has no port 54/UDP"'
+want_json_lines '.[0].error == "service kube-system/kube-dns has no port 54/UDP"'
 check_shop --from "$FRONTEND" --to kube-system/kube-dns --port 54 --protocol UDP
 want_rc 2
 want_err "error: service kube-system/kube-dns has no port 54/UDP"
@@ -409,16 +344,17 @@ report "a port the Service does not have: an error, exit 2"
 
 run check -f "$SHOP" -f "$POLICIES/example" --from "$FRONTEND" --to kube-system/kube-dns \
 	--port 53 --protocol UDP -o json
-want_json '.[0].verdict == "deny"'
+want_json_lines '.[0].verdict == "deny"'
 run check -f "$SHOP" -f "$POLICIES/example" --staged "$POLICIES/guide/allow-dns-egress.yaml" \
 	--from "$FRONTEND" --to kube-system/kube-dns --port 53 --protocol UDP -o json
 want_rc 0
-want_json '.[0].verdict == "allow"'
-want_json '.[0].backends[0].explanation.egress.allowed_by.policy == "production/allow-dns-egress"'
+want_json_lines '.[0].verdict == "allow"'
+want_json_lines '.[0].backends[0].explanation.egress.allowed_by.policy
+	== "production/allow-dns-egress"'
 report "--staged: an allow policy about to be applied turns deny into allow"
 
 run check -f "$SHOP" --from "$FRONTEND" --to "$BACKEND" --port 8080 -o json
-want_json '.[0].verdict == "allow"'
+want_json_lines '.[0].verdict == "allow"'
 run check -f "$SHOP" --staged "$POLICIES/guide" --from "$FRONTEND" --to "$BACKEND" --port 8080
 want_rc 0
 want_first_line "$FRONTEND -> $BACKEND 8080/TCP: DENY"
@@ -437,11 +373,11 @@ spec:
 EOF
 probes "$E2E_TMP/db.jsonl" "$(probe "$BACKEND" "$DB" 5432)" "$(probe "$FRONTEND" "$DB" 5432)"
 run check -f "$SHOP" -f "$POLICIES/example/allow-db.yaml" --probes "$E2E_TMP/db.jsonl"
-want_json 'map(.verdict) == ["allow", "deny"]'
+want_json_lines 'map(.verdict) == ["allow", "deny"]'
 run check -f "$SHOP" -f "$POLICIES/example/allow-db.yaml" --staged "$E2E_TMP/allow-db-v2.yaml" \
 	--probes "$E2E_TMP/db.jsonl"
 want_rc 0
-want_json 'map(.verdict) == ["deny", "allow"]'
+want_json_lines 'map(.verdict) == ["deny", "allow"]'
 report "--staged: a staged policy replaces the one of the same name"
 
 # ---- manifests -----------------------------------------------------------------------------------
@@ -454,10 +390,11 @@ spec: {podSelector: {}, policyTypes: [Ingress]}
 EOF
 run check -f "$SHOP" -f "$E2E_TMP/no-namespace.yaml" --from "$FRONTEND" --to "$BACKEND" \
 	--port 8080 -o json
-want_json '.[0].verdict == "allow"'
+want_json_lines '.[0].verdict == "allow"'
 run check -f "$SHOP" -f "$E2E_TMP/no-namespace.yaml" -n production \
 	--from "$FRONTEND" --to "$BACKEND" --port 8080 -o json
-want_json '.[0].verdict == "deny" and .[0].explanation.ingress.policies == ["production/deny-all"]'
+want_json_lines '.[0].verdict == "deny"
+	and .[0].explanation.ingress.policies == ["production/deny-all"]'
 report "-n NAMESPACE places policies that state no namespace"
 
 printf 'apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n   namespace: x\n' \

@@ -7,34 +7,9 @@
 # of input. Needs no root.
 set -u
 . "$(dirname "$0")/lib.sh"
-trap 'rm -rf "$E2E_TMP"' EXIT
-
-if [ ! -x "$NPWATCH" ]; then
-	not_ok "build/npwatch is missing: run make first"
-	exit 1
-fi
-
-SHOP=$E2E_REPO/examples/shop-cluster.yaml
-POLICIES=$E2E_REPO/policies
-BROKEN=$POLICIES/broken
-OUT=$E2E_TMP/out
-ERR=$E2E_TMP/err
+. "$(dirname "$0")/cli.sh"
 
 # ---- helpers ------------------------------------------------------------------------------
-
-# run ARGS...: runs npwatch with no input; stdout, stderr and status kept.
-run() {
-	"$NPWATCH" "$@" >"$OUT" 2>"$ERR" </dev/null
-	RC=$?
-}
-
-# run_input FILE ARGS...: the same with FILE on stdin.
-run_input() {
-	local input=$1
-	shift
-	"$NPWATCH" "$@" >"$OUT" 2>"$ERR" <"$input"
-	RC=$?
-}
 
 # Messages name paths as given: the repository's are given relative to it.
 cd "$E2E_REPO" || exit 1
@@ -42,42 +17,6 @@ lint_broken() { run lint -f policies/broken -f examples/shop-cluster.yaml "$@"; 
 lint_fixed() {
 	run lint -f policies/guide -f policies/example -f examples/shop-cluster.yaml \
 		--require-annotation owner "$@"
-}
-
-PROBLEMS=()
-want_rc() { [ "$RC" -eq "$1" ] || PROBLEMS+=("exit status $RC, want $1"); }
-want_out() { grep -qF -- "$1" "$OUT" || PROBLEMS+=("stdout lacks: $1"); }
-want_err() { grep -qF -- "$1" "$ERR" || PROBLEMS+=("stderr lacks: $1"); }
-want_last_line() {
-	[ "$(tail -n 1 "$OUT")" = "$1" ] || PROBLEMS+=("last line is not: $1")
-}
-want_not() { # out|err TEXT
-	local file=$OUT
-	[ "$1" = err ] && file=$ERR
-	! grep -qF -- "$2" "$file" || PROBLEMS+=("std$1 has: $2")
-}
-want_empty() { # out|err
-	local file=$OUT
-	[ "$1" = err ] && file=$ERR
-	[ ! -s "$file" ] || PROBLEMS+=("std$1 is not empty")
-}
-# want_json FILTER: jq FILTER over the JSON document on stdout is true.
-want_json() {
-	local result
-	result=$(jq "$1" "$OUT" 2>&1)
-	[ "$result" = true ] || PROBLEMS+=("jq '$1' gave ${result:-nothing}")
-}
-
-report() {
-	if [ ${#PROBLEMS[@]} -eq 0 ]; then
-		ok "$1"
-	else
-		not_ok "$1"
-		printf '#   %s\n' "${PROBLEMS[@]}"
-		sed 's/^/#   stdout: /' "$OUT"
-		sed 's/^/#   stderr: /' "$ERR"
-	fi
-	PROBLEMS=()
 }
 
 # ---- help -------------------------------------------------------------------------------------

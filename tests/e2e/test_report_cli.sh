@@ -7,58 +7,18 @@
 # no root.
 set -u
 . "$(dirname "$0")/lib.sh"
-trap 'rm -rf "$E2E_TMP"' EXIT
+. "$(dirname "$0")/cli.sh"
 
-if [ ! -x "$NPWATCH" ]; then
-	not_ok "build/npwatch is missing: run make first"
-	exit 1
-fi
-
-SHOP=$E2E_REPO/examples/shop-cluster.yaml
-OUT=$E2E_TMP/out
-ERR=$E2E_TMP/err
 SNAP=$E2E_TMP/snapshots
 mkdir -p "$SNAP"
 
-run() {
-	"$NPWATCH" "$@" >"$OUT" 2>"$ERR" </dev/null
-	RC=$?
-}
+# An HTML page is long: a failure shows its start.
+REPORT_STDOUT_LINES=60
 
-PROBLEMS=()
-want_rc() { [ "$RC" -eq "$1" ] || PROBLEMS+=("exit status $RC, want $1"); }
-want_out() { grep -qF -- "$1" "$OUT" || PROBLEMS+=("stdout lacks: $1"); }
-want_err() { grep -qF -- "$1" "$ERR" || PROBLEMS+=("stderr lacks: $1"); }
+# want_re REGEX: a line of stdout matches the extended regular expression.
 want_re() { grep -qE -- "$1" "$OUT" || PROBLEMS+=("stdout matches no line: $1"); }
-want_not() { ! grep -qF -- "$1" "$OUT" || PROBLEMS+=("stdout has: $1"); }
-want_empty() { # out|err
-	local file=$OUT
-	[ "$1" = err ] && file=$ERR
-	[ ! -s "$file" ] || PROBLEMS+=("std$1 is not empty")
-}
-# want_jq FILTER: jq FILTER over stdout is true.
-want_jq() {
-	local result
-	result=$(jq "$1" "$OUT" 2>&1)
-	[ "$result" = true ] || PROBLEMS+=("jq '$1' gave ${result:-nothing}")
-}
-report() {
-	if [ ${#PROBLEMS[@]} -eq 0 ]; then
-		ok "$1"
-	else
-		not_ok "$1"
-		printf '#   %s\n' "${PROBLEMS[@]}"
-		sed 's/^/#   stdout: /' "$OUT" | head -60
-		sed 's/^/#   stderr: /' "$ERR"
-	fi
-	PROBLEMS=()
-}
 
 # ---- snapshots ---------------------------------------------------------------
-
-FRONTEND=production/frontend-7d9c6b5f4-x2k8p
-BACKEND=production/backend-5f6b8c7d9-q4w7e
-LOADGEN=staging/loadgen-8c9d7f6b5-z3x5v
 
 pod() { printf '{"kind": "pod", "namespace": "%s", "workload": "%s"}' "$1" "$2"; }
 world() { printf '{"kind": "world", "workload": "%s", "ip": "%s"}' "$1" "$1"; }
@@ -147,12 +107,12 @@ want_out "npwatch report: 2024-05-01T00:00:00Z .. 2024-05-02T00:00:00Z (24h), 2 
 1500 observations"
 want_re "^  node-1 +2024-05-01T00:00:00Z  2024-05-02T00:00:00Z +1000 "
 want_re "^  all nodes +2024-05-01T00:00:00Z  2024-05-02T00:00:00Z +1500 "
-want_not "WARNING"
+want_not out "WARNING"
 want_re "^  would-deny +staging/Deployment/loadgen +production/Deployment/backend +8080/TCP +12 \
  2024-05-01T00:00:00Z  2024-05-01T21:00:00Z  production/deny-all$"
 want_out "Samples: $LOADGEN -> $BACKEND (curl)"
 want_re "^  deny-attempt +production/Deployment/frontend +192.0.2.7 "
-want_not "allow "
+want_not out "allow "
 want_re "^  production/allow-db +spec.ingress\[0\] +2 pods +1 port$"
 report "snapshots of two nodes and two intervals merge: counts summed, first and last kept"
 
@@ -170,7 +130,7 @@ run report "${ALL[@]}" "$E2E_TMP/lossy.json.gz" --quiet-for 2h
 want_rc 0
 want_out "WARNING: 9 events were lost (ring buffer 9): counts are lower bounds"
 want_out "Why: 9 events lost: would-deny flows may have gone unseen"
-want_not " go "
+want_not out " go "
 report "lost events: a warning up front, and no-go everywhere"
 
 run report "$SNAP"
@@ -182,12 +142,12 @@ report "a folder stands for the snapshots in it"
 
 run report -o json "${ALL[@]}"
 want_rc 0
-want_jq '.format == "npwatch-report" and (.nodes | length) == 2'
-want_jq '[.flows[] | select(.verdict == "would-deny")][0].count == 12'
-want_jq '(.ready_to_enforce.rows | length) == 2 and (.ready_to_enforce.rows[1].go == false)'
-want_jq '.ready_to_enforce.rows[1] | .policy == "deny-all" and .would_deny == 12'
-want_jq '(.unused_rules | length) == 1 and .unused_rules[0].policy == "production/allow-db"'
-want_jq '.over_broad_rules == []'
+want_json '.format == "npwatch-report" and (.nodes | length) == 2'
+want_json '[.flows[] | select(.verdict == "would-deny")][0].count == 12'
+want_json '(.ready_to_enforce.rows | length) == 2 and (.ready_to_enforce.rows[1].go == false)'
+want_json '.ready_to_enforce.rows[1] | .policy == "deny-all" and .would_deny == 12'
+want_json '(.unused_rules | length) == 1 and .unused_rules[0].policy == "production/allow-db"'
+want_json '.over_broad_rules == []'
 report "-o json: the merged report and the analyses"
 
 run report -o markdown "${ALL[@]}"
@@ -219,18 +179,18 @@ run report --verdict allow "${ALL[@]}"
 want_rc 0
 want_out "FLOWS (allow)"
 want_re "^  allow +production/Deployment/frontend +production/Deployment/backend +8080/TCP +40 "
-want_not "staging/Deployment/loadgen"
+want_not out "staging/Deployment/loadgen"
 run report --verdict all -o json "${ALL[@]}"
-want_jq '(.flows | length) == 3'
+want_json '(.flows | length) == 3'
 run report --namespace staging -o json "${ALL[@]}"
-want_jq '(.flows | length) == 1 and .flows[0].src.namespace == "staging"'
+want_json '(.flows | length) == 1 and .flows[0].src.namespace == "staging"'
 run report --until 2024-05-01T04:00:00Z -o json "${ALL[@]}"
-want_jq '[.flows[].verdict] == ["would-deny"]'
-want_jq '.ready_to_enforce.window_end == "2024-05-01T04:00:00Z"'
+want_json '[.flows[].verdict] == ["would-deny"]'
+want_json '.ready_to_enforce.window_end == "2024-05-01T04:00:00Z"'
 run report --since 2024-05-01T05:30:00+00:00 --until 2024-05-01T20:00:00Z -o json "${ALL[@]}"
-want_jq '[.flows[].verdict] == ["would-deny", "deny-attempt"]'
+want_json '[.flows[].verdict] == ["would-deny", "deny-attempt"]'
 run report --since 2024-05-01T21:30:00Z -o json "${ALL[@]}"
-want_jq '.flows == []'
+want_json '.flows == []'
 run report --since 2h "${ALL[@]}"
 want_out "FLOWS (would-deny, deny-attempt, enforcement-gap, deny)"
 want_out "filters: since "
@@ -288,8 +248,8 @@ want_out "NEWLY OPENED: none"
 run diff -r "$SNAP/node-1-a.json.gz" -r "$SNAP/node-1-b.json.gz" -f "$SHOP" -o json \
 	"$E2E_TMP/after" "$E2E_TMP/before"
 want_rc 0
-want_jq '(.newly_blocked | length) == 0 and (.newly_opened | length) == 1'
-want_jq '.newly_opened[0].policies == ["production/deny-cross-namespace"]'
+want_json '(.newly_blocked | length) == 0 and (.newly_opened | length) == 1'
+want_json '.newly_opened[0].policies == ["production/deny-cross-namespace"]'
 report "diff: newly blocked exits 1, only newly opened exits 0"
 
 exit "$E2E_FAILED"

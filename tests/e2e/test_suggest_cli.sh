@@ -6,56 +6,14 @@
 # on request; a verification that fails; bad input. Needs no root.
 set -u
 . "$(dirname "$0")/lib.sh"
-trap 'rm -rf "$E2E_TMP"' EXIT
+. "$(dirname "$0")/cli.sh"
 
-if [ ! -x "$NPWATCH" ]; then
-	not_ok "build/npwatch is missing: run make first"
-	exit 1
-fi
-
-SHOP=$E2E_REPO/examples/shop-cluster.yaml
-POLICIES=$E2E_REPO/policies
-FRONTEND=production/frontend-7d9c6b5f4-x2k8p
+# More pods of the example cluster, besides those cli.sh names.
 FRONTEND_2=production/frontend-7d9c6b5f4-m9n3b
-BACKEND=production/backend-5f6b8c7d9-q4w7e
 BACKEND_2=production/backend-5f6b8c7d9-t7y2u
-DB=production/db-0
-LOADGEN=staging/loadgen-8c9d7f6b5-z3x5v
 STAGING_BACKEND=staging/backend-5f6b8c7d9-q4w7e
-COREDNS_1=kube-system/coredns-6d4b75cb6d-k9d2x
-COREDNS_2=kube-system/coredns-6d4b75cb6d-p5l8h
-OUT=$E2E_TMP/out
-ERR=$E2E_TMP/err
 
 # ---- helpers ------------------------------------------------------------------------------
-
-run() {
-	"$NPWATCH" "$@" >"$OUT" 2>"$ERR" </dev/null
-	RC=$?
-}
-
-PROBLEMS=()
-want_rc() { [ "$RC" -eq "$1" ] || PROBLEMS+=("exit status $RC, want $1"); }
-want_out() { grep -qF -- "$1" "$OUT" || PROBLEMS+=("stdout lacks: $1"); }
-want_err() { grep -qF -- "$1" "$ERR" || PROBLEMS+=("stderr lacks: $1"); }
-want_not_out() { ! grep -qF -- "$1" "$OUT" || PROBLEMS+=("stdout has: $1"); }
-want_json() {
-	local result
-	result=$(jq "$1" "$OUT" 2>&1)
-	[ "$result" = true ] || PROBLEMS+=("jq '$1' gave ${result:-nothing}")
-}
-
-report() {
-	if [ ${#PROBLEMS[@]} -eq 0 ]; then
-		ok "$1"
-	else
-		not_ok "$1"
-		printf '#   %s\n' "${PROBLEMS[@]}"
-		sed 's/^/#   stdout: /' "$OUT"
-		sed 's/^/#   stderr: /' "$ERR"
-	fi
-	PROBLEMS=()
-}
 
 # end_pod NS WORKLOAD, end_address KIND NAME IP: a flow end of a snapshot.
 end_pod() { printf '{"kind":"pod","namespace":"%s","workload":"%s"}' "$1" "$2"; }
@@ -187,8 +145,8 @@ want_out "# New NetworkPolicy production/db-egress"
 want_out "#   egress to kube-system/Deployment/coredns: TCP 53, UDP 53"
 want_out 'cidr: "203.0.113.50/32"'
 want_out 'npwatch.io/suggested-from: "report window 2026-11-26T08:00Z..08:30Z, 17 flows"'
-want_not_out "pod-template-hash"
-want_not_out "statefulset.kubernetes.io/pod-name"
+want_not out "pod-template-hash"
+want_not out "statefulset.kubernetes.io/pod-name"
 report "the YAML stream: patches with their diff, new policies annotated, the summary on stderr"
 
 cp "$OUT" "$E2E_TMP/suggestions.yaml"
@@ -238,7 +196,7 @@ want_rc 0
 want_err "left denied: production/Deployment/backend -> 203.0.113.50 443/TCP"
 want_err "verified: 4 of 4 observed blocked flows now allowed"
 want_err "1 of 1 left denied still denied"
-want_not_out "backend-egress"
+want_not out "backend-egress"
 report "--no-world leaves the world denied, and the proof checks it stays so"
 
 # ---- lost events ------------------------------------------------------------------------------
@@ -304,3 +262,5 @@ want_err "NOT verified: 1 of 1 observed blocked flows now allowed"
 want_err "verification failed: "
 want_err "allowed before, denied now"
 report "a suggestion that would close other traffic fails the verification: exit 1"
+
+exit "$E2E_FAILED"
