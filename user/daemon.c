@@ -28,6 +28,7 @@
 #include "commands.h"
 #include "flowlog.h"
 #include "identity.h"
+#include "metrics.h"
 #include "modelwatch.h"
 #include "observer.h"
 #include "report.h"
@@ -58,6 +59,7 @@ struct run_options {
 	const char *report_dir;
 	unsigned report_interval_s;
 	unsigned report_max_keys;
+	const char *metrics_addr;
 };
 
 struct run_stats {
@@ -66,6 +68,9 @@ struct run_stats {
 	uint64_t written;
 	uint64_t other_node; /* flows another node reports */
 	uint64_t udp_replies; /* sends that answer a datagram: no flow of their own */
+	uint64_t by_verdict[NP_VERDICT_DENY + 1];
+	uint64_t reloads_ok, reloads_failed;
+	uint64_t snapshots_written, snapshots_failed;
 };
 
 struct daemon {
@@ -77,6 +82,7 @@ struct daemon {
 	struct np_udp_replies *udp_replies;
 	struct np_flowlog *log;
 	struct np_aggregate *window; /* with --report-dir */
+	struct np_metrics_server *metrics; /* with --metrics */
 	uint64_t snapshot_due_ms;
 	uint64_t reload_due_ms; /* 0: none */
 	bool stopping;
@@ -113,6 +119,9 @@ static const char run_usage[] =
 	"      --report-interval SEC  one snapshot every SEC (default 60) and one at exit\n"
 	"      --report-max-keys N distinct workload pairs kept per window (default 20000);\n"
 	"                          flows past it are counted as overflow\n"
+	"      --metrics ADDR      serve counters for Prometheus on HOST:PORT, [IPV6]:PORT\n"
+	"                          or :PORT (GET /metrics): flows by verdict, events lost,\n"
+	"                          reloads, snapshots, the model's size\n"
 	"  -v, --verbose           libbpf's and the verifier's messages on stderr\n"
 	"  -h, --help              this help\n"
 	"\n"
@@ -142,7 +151,7 @@ static bool parse_unsigned(const char *text, unsigned max, unsigned *out)
 static int parse_options(int argc, char **argv, struct run_options *opts)
 {
 	enum { OPT_STAGED = 256, OPT_NODE, OPT_LOG, OPT_ALL, OPT_DEDUP, OPT_FOLD, OPT_WAIT,
-	       OPT_REPORT_DIR, OPT_REPORT_INTERVAL, OPT_REPORT_KEYS };
+	       OPT_REPORT_DIR, OPT_REPORT_INTERVAL, OPT_REPORT_KEYS, OPT_METRICS };
 	static const struct option longopts[] = {
 		{ "filename", required_argument, NULL, 'f' },
 		{ "staged", required_argument, NULL, OPT_STAGED },
@@ -156,6 +165,7 @@ static int parse_options(int argc, char **argv, struct run_options *opts)
 		{ "report-dir", required_argument, NULL, OPT_REPORT_DIR },
 		{ "report-interval", required_argument, NULL, OPT_REPORT_INTERVAL },
 		{ "report-max-keys", required_argument, NULL, OPT_REPORT_KEYS },
+		{ "metrics", required_argument, NULL, OPT_METRICS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -184,6 +194,7 @@ static int parse_options(int argc, char **argv, struct run_options *opts)
 				return np_cli_usage_error("run", "--outcome-wait %s: expected 0 to 600000 ms", optarg);
 			break;
 		case OPT_REPORT_DIR: opts->report_dir = optarg; break;
+		case OPT_METRICS: opts->metrics_addr = optarg; break;
 		case OPT_REPORT_INTERVAL:
 			if (!parse_unsigned(optarg, 86400, &opts->report_interval_s) ||
 			    opts->report_interval_s == 0)
@@ -285,6 +296,7 @@ static void judge_and_log(struct daemon *d, const struct np_observation *obs,
 	else
 		np_judge(model, &flow, outcome, has_staged, &judgement);
 	d->stats.judged += count;
+	d->stats.by_verdict[judgement.verdict] += count;
 
 	observation_time(obs, &event.when);
 	event.inbound = obs->direction == NP_FLOW_INBOUND;
@@ -406,11 +418,53 @@ static void write_snapshot(struct daemon *d)
 			      sizeof(err)) != 0) {
 		/* The window goes on: the next snapshot covers it. */
 		fprintf(stderr, "npwatch run: snapshot not written: %s\n", err);
+		d->stats.snapshots_failed++;
 	} else {
+		d->stats.snapshots_written++;
 		fprintf(stderr, "npwatch run: wrote %s (%zu workload pairs)\n", path, report.n_flows);
 		np_aggregate_reset(d->window, now, &coverage);
 	}
 	np_report_free(&report);
+}
+
+/* ---- metrics ---------------------------------------------------------------------------------- */
+
+static void metrics_values(const struct daemon *d, struct np_metrics_values *v)
+{
+	const struct np_model *model = np_model_watch_current(d->models);
+	struct np_coverage coverage;
+
+	memset(v, 0, sizeof(*v));
+	coverage_now(d, &coverage);
+	v->observations = d->stats.observations;
+	memcpy(v->flows, d->stats.by_verdict, sizeof(v->flows));
+	v->other_node = d->stats.other_node;
+	v->udp_replies = d->stats.udp_replies;
+	v->lines_written = d->stats.written;
+	v->lost_ringbuf = coverage.ringbuf_lost;
+	v->lost_socket_map = coverage.socket_map_lost;
+	v->lost_dedup_map = coverage.dedup_map_lost;
+	v->lost_undecodable = coverage.undecodable;
+	v->lost_tracker = coverage.tracker_lost;
+	v->reloads_ok = d->stats.reloads_ok;
+	v->reloads_failed = d->stats.reloads_failed;
+	v->snapshots_written = d->stats.snapshots_written;
+	v->snapshots_failed = d->stats.snapshots_failed;
+	for (size_t i = 0; i < model->n_policies; i++) {
+		if (model->policies[i].staged)
+			v->policies_staged++;
+		else
+			v->policies_in_force++;
+	}
+	v->pods = model->n_pods;
+}
+
+static void on_metrics(struct daemon *d, int fd)
+{
+	struct np_metrics_values values;
+
+	metrics_values(d, &values);
+	np_metrics_handle(d->metrics, fd, &values);
 }
 
 /* ---- model reloads ----------------------------------------------------------------------- */
@@ -423,8 +477,10 @@ static void reload(struct daemon *d, const char *why)
 	if (np_model_watch_reload(d->models, err, sizeof(err)) != 0) {
 		fprintf(stderr, "npwatch run: reload (%s) failed, keeping the last good model: %s\n",
 			why, err);
+		d->stats.reloads_failed++;
 		return;
 	}
+	d->stats.reloads_ok++;
 	np_model_describe(np_model_watch_current(d->models), desc, sizeof(desc));
 	fprintf(stderr, "npwatch run: reloaded (%s): %s\n", why, desc);
 }
@@ -493,6 +549,15 @@ static void on_tick(struct daemon *d, int fd)
 	np_flowlog_tick(d->log, &mono);
 	if (d->window && now_ms() >= d->snapshot_due_ms)
 		write_snapshot(d);
+	if (d->metrics)
+		np_metrics_expire(d->metrics, now_ms());
+}
+
+static void note_manifest_change(struct daemon *d)
+{
+	/* Editors write in bursts: reload once they are done. */
+	if (np_model_watch_changed(d->models))
+		d->reload_due_ms = now_ms() + RELOAD_DEBOUNCE_MS;
 }
 
 static int event_loop(struct daemon *d)
@@ -504,10 +569,19 @@ static int event_loop(struct daemon *d)
 	int watch_fd = np_model_watch_fd(d->models);
 	int status = NP_EXIT_OK;
 
+	char err[512];
+
 	if (epoll_fd < 0 || signal_fd < 0 || tick_fd < 0 || add_fd(epoll_fd, signal_fd) ||
 	    add_fd(epoll_fd, tick_fd) || add_fd(epoll_fd, ring_fd) || add_fd(epoll_fd, watch_fd)) {
 		fprintf(stderr, "npwatch run: cannot set up the event loop: %s\n", strerror(errno));
 		status = NP_EXIT_FAILURE;
+	} else if (d->opts.metrics_addr &&
+		   !(d->metrics = np_metrics_open(d->opts.metrics_addr, epoll_fd, err, sizeof(err)))) {
+		fprintf(stderr, "npwatch run: %s\n", err);
+		status = NP_EXIT_FAILURE;
+	} else if (d->metrics) {
+		fprintf(stderr, "npwatch run: serving metrics on %s (GET /metrics)\n",
+			d->opts.metrics_addr);
 	}
 	while (status == NP_EXIT_OK && !d->stopping) {
 		struct epoll_event events[8];
@@ -526,10 +600,14 @@ static int event_loop(struct daemon *d)
 				on_tick(d, fd);
 			else if (fd == ring_fd)
 				np_observer_poll(d->observer, 0, on_observation, d);
-			else if (fd == watch_fd && np_model_watch_changed(d->models))
-				d->reload_due_ms = now_ms() + RELOAD_DEBOUNCE_MS;
+			else if (fd == watch_fd)
+				note_manifest_change(d);
+			else if (d->metrics)
+				on_metrics(d, fd);
 		}
 	}
+	np_metrics_close(d->metrics);
+	d->metrics = NULL;
 	close(tick_fd);
 	close(signal_fd);
 	close(epoll_fd);

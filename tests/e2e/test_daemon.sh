@@ -87,11 +87,13 @@ expect_some "--all writes allowed flows" ".verdict == \"allow\" and .src.pod == 
 # The lab drops loadgen -> db as an enforcing CNI would, and lets
 # loadgen -> backend through although the policies deny both.
 "$LAB" drop add loadgen db 5432/TCP >/dev/null
-start_daemon -f "$LAB_MANIFESTS" -f "$GUIDE" -f "$EXAMPLE" || exit 1
+start_daemon -f "$LAB_MANIFESTS" -f "$GUIDE" -f "$EXAMPLE" --metrics 127.0.0.1:9464 || exit 1
 in_pod loadgen socat -u /dev/null TCP:10.77.0.13:5432,connect-timeout=1 2>/dev/null &&
 	not_ok "the lab's drop rule let loadgen reach db"
 http loadgen http://10.77.0.12:8080/
 http frontend http://10.77.0.12:8080/
+wait_for_line "$DAEMON_ERR" "serving metrics on 127.0.0.1:9464" 5
+curl -s --max-time 5 http://127.0.0.1:9464/metrics >"$E2E_TMP/metrics"
 stop_daemon
 "$LAB" drop flush >/dev/null
 expect_some "denied and dropped: deny-attempt" \
@@ -99,6 +101,13 @@ expect_some "denied and dropped: deny-attempt" \
 expect_some "denied yet established: enforcement-gap" \
 	"$(from_to $LOADGEN $BACKEND) and .verdict == \"enforcement-gap\" and .outcome == \"established\""
 expect_lines "allowed by the example's allow policies: no line" "$(from_to $FRONTEND $BACKEND)" 0
+metric() { awk -v name="$1" '$1 == name { print $2 }' "$E2E_TMP/metrics"; }
+check "--metrics serves the verdicts so far: one enforcement gap" \
+	test "$(metric 'npwatch_flows_total{verdict="enforcement-gap"}')" = 1
+check "... one deny attempt once its connect gave up" \
+	test "$(metric 'npwatch_flows_total{verdict="deny-attempt"}')" = 1
+check "... and the model's policies in force" \
+	test "$(metric 'npwatch_model_policies{scope="in-force"}')" = 6
 expect_lines "the accepting side does not report a flow its source's node reports" \
 	".direction == \"inbound\" and .src.pod == \"$LOADGEN\"" 0
 
