@@ -19,6 +19,9 @@ struct np_endpoint np_test_pod(const struct np_model *model, const char *ns, con
 /* An address as a flow end, named by the model (pod, node) or world. */
 struct np_endpoint np_test_ip(const struct np_model *model, const char *ip);
 
+/* "ns/pod" as np_test_pod(), anything else as np_test_ip(). */
+struct np_endpoint np_test_end(const struct np_model *model, const char *name);
+
 /* Evaluates src -> dst port/proto ("TCP", "UDP", "SCTP") in a scope. */
 struct np_verdict np_test_eval(const struct np_model *model, struct np_endpoint src,
 			       struct np_endpoint dst, unsigned port, const char *proto,

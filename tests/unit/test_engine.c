@@ -79,24 +79,10 @@ static struct np_model *cluster_with(void **state, const char *policies, const c
 	return model;
 }
 
-/* "ns/pod" names a pod, anything else is an address. */
-static struct np_endpoint end_named(const struct np_model *model, const char *name)
-{
-	const char *slash = strchr(name, '/');
-	char ns[64];
-
-	if (!slash)
-		return np_test_ip(model, name);
-	assert_true((size_t)(slash - name) < sizeof(ns));
-	memcpy(ns, name, (size_t)(slash - name));
-	ns[slash - name] = '\0';
-	return np_test_pod(model, ns, slash + 1);
-}
-
 static struct np_verdict judge_in(const struct np_model *model, const char *from, const char *to,
 				  unsigned port, const char *proto, enum np_policy_scope scope)
 {
-	return np_test_eval(model, end_named(model, from), end_named(model, to), port, proto,
+	return np_test_eval(model, np_test_end(model, from), np_test_end(model, to), port, proto,
 			    scope);
 }
 
@@ -111,7 +97,7 @@ static bool flow_is(const struct np_model *model, const char *from, const char *
 		    unsigned port, const char *proto, enum np_policy_scope scope, bool allowed)
 {
 	struct np_verdict verdict = judge_in(model, from, to, port, proto, scope);
-	struct np_flow flow = { .src = end_named(model, from), .dst = end_named(model, to),
+	struct np_flow flow = { .src = np_test_end(model, from), .dst = np_test_end(model, to),
 				.port = (uint16_t)port };
 
 	if (verdict.allowed == allowed)
@@ -705,7 +691,7 @@ static void test_nodes_and_world_are_never_isolated(void **state)
 		"  policyTypes: [Ingress, Egress]\n", NULL);
 	struct np_verdict v = judge(m, "192.168.0.10", "y/b", 80, "TCP");
 
-	assert_int_equal(end_named(m, "192.168.0.10").kind, NP_END_NODE);
+	assert_int_equal(np_test_end(m, "192.168.0.10").kind, NP_END_NODE);
 	assert_false(v.allowed);
 	assert_true(v.egress.allowed);
 	assert_false(v.egress.isolated);
@@ -1073,8 +1059,8 @@ static void test_selector_format(void **state)
 static void test_endpoint_format(void **state)
 {
 	struct np_model *m = cluster_with(state, "", NULL);
-	struct np_endpoint pod = np_test_pod(m, "x", "a"), node = end_named(m, "192.168.0.10");
-	struct np_endpoint world = end_named(m, "fd00::9");
+	struct np_endpoint pod = np_test_pod(m, "x", "a"), node = np_test_end(m, "192.168.0.10");
+	struct np_endpoint world = np_test_end(m, "fd00::9");
 	struct np_endpoint unknown_host = { .kind = NP_END_NODE };
 	struct np_endpoint nowhere = { .kind = NP_END_WORLD };
 	char buf[64];

@@ -61,19 +61,6 @@ static int free_model(void **state)
 	return 0;
 }
 
-static struct np_endpoint end_named(const struct np_model *model, const char *name)
-{
-	const char *slash = strchr(name, '/');
-	char ns[64];
-
-	if (!slash)
-		return np_test_ip(model, name);
-	assert_true((size_t)(slash - name) < sizeof(ns));
-	memcpy(ns, name, (size_t)(slash - name));
-	ns[slash - name] = '\0';
-	return np_test_pod(model, ns, slash + 1);
-}
-
 struct judged {
 	struct np_flow flow;
 	struct np_verdict verdict;
@@ -82,7 +69,7 @@ struct judged {
 static struct judged judge_in(const struct np_model *model, const char *from, const char *to,
 			      unsigned port, const char *proto, enum np_policy_scope scope)
 {
-	struct judged j = { .flow = { .src = end_named(model, from), .dst = end_named(model, to),
+	struct judged j = { .flow = { .src = np_test_end(model, from), .dst = np_test_end(model, to),
 				      .port = (uint16_t)port } };
 
 	assert_true(np_proto_parse(proto, &j.flow.proto));

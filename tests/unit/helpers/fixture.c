@@ -53,6 +53,19 @@ struct np_endpoint np_test_ip(const struct np_model *model, const char *text)
 	return np_resolve_ip(model, &ip);
 }
 
+struct np_endpoint np_test_end(const struct np_model *model, const char *name)
+{
+	const char *slash = strchr(name, '/');
+	char ns[64];
+
+	if (!slash)
+		return np_test_ip(model, name);
+	assert_true((size_t)(slash - name) < sizeof(ns));
+	memcpy(ns, name, (size_t)(slash - name));
+	ns[slash - name] = '\0';
+	return np_test_pod(model, ns, slash + 1);
+}
+
 struct np_verdict np_test_eval(const struct np_model *model, struct np_endpoint src,
 			       struct np_endpoint dst, unsigned port, const char *proto,
 			       enum np_policy_scope scope)
