@@ -163,17 +163,20 @@ static const char *aggregate(size_t allowed, size_t total)
 	return allowed == 0 ? "deny" : "partial";
 }
 
+struct backend_verdict {
+	struct np_flow flow;
+	struct np_verdict verdict;
+};
+
 struct backend_counts {
 	size_t allowed, egress_allowed, ingress_allowed;
 };
 
-static void count_backend(struct backend_counts *counts, json_t *judged)
+static void count_backend(struct backend_counts *counts, const struct np_verdict *verdict)
 {
-	counts->allowed += strcmp(json_string_value(json_object_get(judged, "verdict")), "allow") == 0;
-	counts->egress_allowed +=
-		strcmp(json_string_value(json_object_get(judged, "egress")), "allow") == 0;
-	counts->ingress_allowed +=
-		strcmp(json_string_value(json_object_get(judged, "ingress")), "allow") == 0;
+	counts->allowed += verdict->allowed;
+	counts->egress_allowed += verdict->egress.allowed;
+	counts->ingress_allowed += verdict->ingress.allowed;
 }
 
 static void service_header(FILE *text, const struct np_endpoint *src, const struct np_service *svc,
@@ -205,6 +208,7 @@ static json_t *judge_service(struct check_context *ctx, const struct np_endpoint
 	const struct np_service_port *sp = np_service_port_for(svc, (uint16_t)probe->port, probe->proto);
 	struct backend_counts counts = { 0 };
 	struct np_backend *backends;
+	struct backend_verdict *judged;
 	size_t n;
 	json_t *list;
 	char verdict[16], message[512];
@@ -221,22 +225,29 @@ static json_t *judge_service(struct check_context *ctx, const struct np_endpoint
 		return error_answer(answer, message);
 	}
 	backends = calloc(n, sizeof(*backends));
-	if (!backends)
+	judged = calloc(n, sizeof(*judged));
+	if (!backends || !judged) {
+		free(backends);
+		free(judged);
 		return error_answer(answer, "out of memory");
+	}
 	np_service_backends(ctx->model, svc, sp, backends, n);
 
 	list = json_array();
 	for (size_t i = 0; i < n; i++) {
-		struct np_flow flow = { .src = *src, .dst = backends[i].end,
-					.port = backends[i].port, .proto = probe->proto };
-		json_t *judged = judge_flow(ctx, &flow, NULL);
+		struct backend_verdict *b = &judged[i];
+		json_t *item;
 		char name[256];
 
+		b->flow = (struct np_flow){ .src = *src, .dst = backends[i].end,
+					    .port = backends[i].port, .proto = probe->proto };
+		np_evaluate(ctx->model, &b->flow, ctx->scope, &b->verdict);
+		count_backend(&counts, &b->verdict);
+		item = np_explain_json(&b->flow, &b->verdict);
 		np_endpoint_format(&backends[i].end, name, sizeof(name));
-		json_object_set_new(judged, "backend", json_string(name));
-		json_object_set_new(judged, "target_port", json_integer(backends[i].port));
-		count_backend(&counts, judged);
-		json_array_append_new(list, judged);
+		json_object_set_new(item, "backend", json_string(name));
+		json_object_set_new(item, "target_port", json_integer(backends[i].port));
+		json_array_append_new(list, item);
 	}
 	json_object_set_new(answer, "service", json_sprintf("%s/%s", svc->namespace_name, svc->name));
 	json_object_set_new(answer, "verdict", json_string(aggregate(counts.allowed, n)));
@@ -244,13 +255,12 @@ static json_t *judge_service(struct check_context *ctx, const struct np_endpoint
 	json_object_set_new(answer, "ingress", json_string(aggregate(counts.ingress_allowed, n)));
 	json_object_set_new(answer, "backends", list);
 
+	/* The text names the overall verdict first, so it comes after all are judged. */
 	upper(verdict, aggregate(counts.allowed, n), sizeof(verdict));
 	service_header(text, src, svc, probe, verdict, n);
-	for (size_t i = 0; text && i < n; i++) {
-		struct np_flow flow = { .src = *src, .dst = backends[i].end,
-					.port = backends[i].port, .proto = probe->proto };
-		json_decref(judge_flow(ctx, &flow, text));
-	}
+	for (size_t i = 0; text && i < n; i++)
+		np_explain_text(text, &judged[i].flow, &judged[i].verdict);
+	free(judged);
 	free(backends);
 	return answer;
 }
