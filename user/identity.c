@@ -57,17 +57,20 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static const struct np_pod *pod_of_cgroup(struct np_identity *identity,
-					  const struct np_model *model, uint64_t cgroup_id,
-					  char *path, size_t len)
+/* The cgroup's path, for the log; "" when unknown. */
+static void cgroup_path(struct np_identity *identity, uint64_t cgroup_id, char *path, size_t len)
+{
+	path[0] = '\0';
+	if (identity->cgroups && cgroup_id != 0 &&
+	    !np_cgroup_cache_lookup(identity->cgroups, cgroup_id, now_ms(), path, len))
+		path[0] = '\0';
+}
+
+static const struct np_pod *pod_of_cgroup(const struct np_model *model, const char *path)
 {
 	struct np_pod_cgroup pod_cgroup;
 
-	path[0] = '\0';
-	if (!identity->cgroups || cgroup_id == 0 ||
-	    !np_cgroup_cache_lookup(identity->cgroups, cgroup_id, now_ms(), path, len))
-		return NULL;
-	if (!np_cgroup_parse_pod(path, &pod_cgroup))
+	if (!path[0] || !np_cgroup_parse_pod(path, &pod_cgroup))
 		return NULL;
 	return np_model_pod_by_uid(model, pod_cgroup.pod_uid);
 }
@@ -86,11 +89,12 @@ static struct np_endpoint name_local(struct np_identity *identity, const struct 
 				     const struct np_flow_addr *addr, struct np_named_flow *out)
 {
 	struct np_endpoint end = np_resolve_ip(model, &addr->ip);
-	const struct np_pod *pod = pod_of_cgroup(identity, model, obs->cgroup_id, out->cgroup_path,
-						 sizeof(out->cgroup_path));
+	const struct np_pod *pod;
 
+	cgroup_path(identity, obs->cgroup_id, out->cgroup_path, sizeof(out->cgroup_path));
 	if (end.kind == NP_END_POD)
 		return end;
+	pod = pod_of_cgroup(model, out->cgroup_path);
 	if (!pod) {
 		/* A process outside any pod is part of this node, whatever
 		 * address it used (loopback, a secondary one). */
